@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tools.errors import ConfigError, StoreError
 from tools.settings import Settings
@@ -56,12 +58,16 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket_path}"
 
+    def _client(self) -> redis.Redis:
+        # No retries: a refused or closed socket is the answer, not a hiccup.
+        return redis.Redis(unix_socket_path=str(self.socket_path), retry=Retry(NoBackoff(), 0))
+
     def is_up(self) -> bool:
         """Whether a server answers PING on the socket."""
         if not self.socket_path.exists():
             return False
         try:
-            return bool(redis.Redis(unix_socket_path=str(self.socket_path)).ping())
+            return bool(self._client().ping())
         except redis.RedisError:
             return False
 
@@ -100,7 +106,7 @@ class EmbeddedRedis:
         if self.is_up():
             # The server closes the connection as it exits.
             with contextlib.suppress(redis.ConnectionError):
-                redis.Redis(unix_socket_path=str(self.socket_path)).shutdown(nosave=False)
+                self._client().shutdown(nosave=False)
 
 
 def redis_url(settings: Settings) -> str:
