@@ -23,6 +23,7 @@ class Settings(BaseSettings):
         env_file=".env",
         extra="ignore",
         populate_by_name=True,
+        env_ignore_empty=True,
     )
 
     # --- storage -------------------------------------------------------------------------
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
     """External Redis (6.2+, Valkey, Cluster). Unset: an embedded Redis is started."""
     checkpoint_ttl_seconds: int | None = None
     """Expire a campaign's checkpoints this long after last use; unset keeps them forever."""
+    # --- checkpoint saver (graph/checkpoint) ---
+    checkpoint_keep_last: int | None = None
+    """Prune each campaign to its newest N checkpoints on every save; unset keeps all (forks)."""
+    redis_cluster: bool = False
+    """REDIS_URL names a node of a Redis Cluster: use the cluster clients."""
 
     # --- models (roles map to ``provider:model`` ids) ------------------------------------
     model_router: str = "local:smollm2-135m"
@@ -48,6 +54,26 @@ class Settings(BaseSettings):
     """Base URL for OpenAI-compatible servers (vLLM, Ollama, llama.cpp server)."""
     gemini_api_key: SecretStr | None = Field(default=None, validation_alias="GEMINI_API_KEY")
     """Key for ``gemini:`` models (google-genai)."""
+    gemini_base_url: str | None = None
+    """Base URL of the Gemini API (a proxy or gateway); unset: Google's endpoint."""
+
+    # --- model calls: retries, sampling, the local model (owner: AGENTS engineer) ----------
+    model_max_retries: int = 3
+    """Retries of one model on transient failures (timeouts, 429, 5xx) before the next fallback."""
+    model_retry_base_seconds: float = 0.5
+    """First backoff delay in seconds; doubles per retry, with full jitter."""
+    model_retry_max_seconds: float = 20.0
+    """Cap of one backoff delay in seconds (also caps a provider's Retry-After)."""
+    model_max_tokens: int = 512
+    """Cap of completion tokens for one model call."""
+    model_temperature: float = 0.7
+    """Sampling temperature for drafting (0 = greedy, reproducible)."""
+    local_model_threads: int = 2
+    """CPU threads of the in-process llama.cpp model."""
+    local_model_context: int = 2048
+    """Context window (tokens) of the in-process llama.cpp model."""
+    local_model_seed: int = 42
+    """Sampling seed of the in-process llama.cpp model (fixed: runs are repeatable)."""
 
     # --- brand memory ----------------------------------------------------------------------
     memory_backend: Literal["embedded", "pinecone"] = "embedded"
@@ -60,6 +86,21 @@ class Settings(BaseSettings):
     """Pinecone index host (data plane), when it should not be looked up."""
     memory_cache_ttl_seconds: int = 600
     """How long recall results and brand profiles stay in the Redis hot tier."""
+    # --- brand memory: MEMORY engineer (issue 4) ------------------------------------------
+    pinecone_api_host: str | None = None
+    """Pinecone control-plane URL; unset uses Pinecone's (set for a proxy or an emulator)."""
+    pinecone_cloud: str = "aws"
+    """Cloud of the serverless index created when it does not exist."""
+    pinecone_region: str = "us-east-1"
+    """Region of the serverless index created when it does not exist."""
+    pinecone_max_retries: int = 4
+    """Retries of a Pinecone operation after 429/5xx/timeouts (on top of the SDK's own)."""
+    pinecone_backoff_seconds: float = 0.5
+    """First backoff delay of those retries; doubles each time, with jitter."""
+    memory_chunk_chars: int = 800
+    """Target size of an ingested chunk, in characters."""
+    memory_chunk_overlap: int = 120
+    """Characters shared by consecutive chunks of one document."""
 
     # --- campaign limits --------------------------------------------------------------------
     campaign_budget_usd: float = 1.0
@@ -74,6 +115,26 @@ class Settings(BaseSettings):
     """Wall-clock limit for one model call of a deliverable task."""
     max_revisions: int = 2
     """How many times the verifier sends a failing asset back to its specialist."""
+
+    # --- campaign engine (graph/; owner: GRAPH engineer) ------------------------------------
+    campaign_memory: bool = True
+    """Campaigns recall brand memory before drafts and learn from review edits/rejections."""
+    campaign_triage: bool = True
+    """Campaigns use the tone/category classifiers at intake, in the verifier and for tags."""
+    brief_max_chars: int = 200_000
+    """Size cap of a brief, in characters."""
+
+    # --- chat workspace (UI; owner: UI engineer) ----------------------------------------
+    chainlit_auth_secret: SecretStr | None = Field(
+        default=None, validation_alias="CHAINLIT_AUTH_SECRET"
+    )
+    """Signs chat session tokens; unset: one is generated once and kept in the data dir."""
+    ui_campaign_budget_max_usd: float = 20.0
+    """Highest campaign budget a user may pick in the chat settings, in US dollars."""
+
+    # --- small-model triage (classifiers; owner: CLASSIFY engineer) -----------------------
+    triage_dir: Path | None = None
+    """Folder of the trained tone/category heads; unset: the artefact shipped in the repo."""
 
     @property
     def redis_dir(self) -> Path:

@@ -1,0 +1,108 @@
+"""Shared configuration of the sync and async Redis savers (no I/O here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import redis
+from langgraph.checkpoint.base import BaseCheckpointSaver, SerializerProtocol
+
+from graph.checkpoint import codec
+from graph.checkpoint.keys import KeySpace, ThreadKeys, require_text
+from tools.errors import BrandloomError, InputError, StoreError
+
+PruneStrategy = Literal["keep_latest", "delete"]
+
+_REGISTERED_RUNS_CAP = 10_000
+
+
+class RedisSaverBase(BaseCheckpointSaver[str]):
+    """Key space, TTL, pruning policy and error mapping shared by both savers.
+
+    Args:
+        prefix: key prefix; savers with different prefixes never see each other's threads.
+        ttl_seconds: expire a thread this long after its last read or write (None: never).
+        keep_last: prune every namespace to its newest N checkpoints inside each put (None:
+            keep the whole history; forking and time travel need it).
+        serde: LangGraph serializer (default: JsonPlusSerializer, msgpack, no pickle).
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "brandloom:cp",
+        ttl_seconds: int | None = None,
+        keep_last: int | None = None,
+        serde: SerializerProtocol | None = None,
+    ) -> None:
+        super().__init__(serde=serde)
+        if ttl_seconds is not None and ttl_seconds <= 0:
+            raise InputError("ttl_seconds must be a positive number of seconds or None")
+        if keep_last is not None and keep_last < 1:
+            raise InputError("keep_last must be at least 1 or None")
+        self.keys = KeySpace(prefix)
+        self.ttl_ms = ttl_seconds * 1000 if ttl_seconds else 0
+        self.keep_last = keep_last or 0
+        self._registered_runs: set[tuple[str, str]] = set()
+
+    def get_next_version(self, current: str | None, channel: None = None) -> str:
+        return codec.next_version(current)
+
+    def thread_keys(self, thread_id: str) -> list[str]:
+        keys: ThreadKeys = self.keys.thread(thread_id)
+        return [keys.index, keys.data]
+
+    def _needs_run_registration(self, run_id: str, thread_id: str) -> bool:
+        """Whether this process has yet to add ``thread_id`` to the run's index set."""
+        return bool(run_id) and (run_id, thread_id) not in self._registered_runs
+
+    def _remember_run(self, run_id: str, thread_id: str) -> None:
+        if len(self._registered_runs) >= _REGISTERED_RUNS_CAP:
+            self._registered_runs.clear()
+        self._registered_runs.add((run_id, thread_id))
+
+    def _forget_runs(self, run_ids: Sequence[str]) -> None:
+        gone = set(run_ids)
+        self._registered_runs = {pair for pair in self._registered_runs if pair[0] not in gone}
+
+    @staticmethod
+    def _thread_ids(thread_ids: Sequence[str]) -> list[str]:
+        if isinstance(thread_ids, str) or not isinstance(thread_ids, Sequence):
+            raise InputError("thread_ids must be a list of thread ids, not a single string")
+        return [require_text(t, "thread_id") for t in thread_ids]
+
+    @staticmethod
+    def _run_ids(run_ids: Sequence[str]) -> list[str]:
+        if isinstance(run_ids, str) or not isinstance(run_ids, Sequence):
+            raise InputError("run_ids must be a list of run ids, not a single string")
+        return [require_text(r, "run_id") for r in run_ids]
+
+    @staticmethod
+    def _keep_for(strategy: str, keep_last: int | None) -> int:
+        """How many checkpoints per namespace a prune keeps (0 = delete the threads)."""
+        if strategy == "delete":
+            return 0
+        if strategy != "keep_latest":
+            raise InputError(f"unknown prune strategy {strategy!r}: use 'keep_latest' or 'delete'")
+        keep = 1 if keep_last is None else keep_last
+        if keep < 1:
+            raise InputError("keep_last must be at least 1")
+        return keep
+
+
+@contextmanager
+def redis_errors(action: str, thread_id: str | None = None) -> Iterator[None]:
+    """Turn a Redis failure into a StoreError that says what failed and for which thread."""
+    try:
+        yield
+    except BrandloomError:
+        raise
+    except redis.RedisError as exc:
+        where = f" for thread {thread_id!r}" if thread_id is not None else ""
+        raise StoreError(f"checkpoint store failed to {action}{where}: {exc}") from exc
+
+
+def text(raw: Any) -> str:
+    return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)

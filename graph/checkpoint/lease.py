@@ -1,0 +1,163 @@
+"""One writer per thread: a lease in Redis taken for the length of a run or resume.
+
+``SET <thread>:lease <token> NX PX ttl`` takes it; a compare-and-delete Lua script releases it
+(only the holder's token deletes it), and an optional renewer extends it every third of its
+TTL while the holder works, so a crashed holder frees the thread within one TTL. A second run
+or resume of a busy thread gets ``CampaignBusy`` instead of silently forking the checkpoint
+chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import threading
+from types import TracebackType
+from typing import Any
+
+import redis
+import redis.asyncio
+
+from graph.checkpoint import scripts
+from graph.checkpoint.base import redis_errors
+from tools.errors import CampaignBusy, InputError
+
+
+class _LeaseState:
+    """Token, key and TTL shared by the sync and async leases."""
+
+    def __init__(self, key: str, thread_id: str, ttl_ms: int, renew: bool) -> None:
+        if not isinstance(ttl_ms, int) or ttl_ms < 100:
+            raise InputError("lease ttl_ms must be an integer of at least 100 ms")
+        self.key = key
+        self.thread_id = thread_id
+        self.ttl_ms = ttl_ms
+        self.renew = renew
+        self.token = secrets.token_hex(16)
+        self.lost = False
+        """Set when a renewal found the lease gone (expired and maybe taken by another run)."""
+
+    @property
+    def renew_every_seconds(self) -> float:
+        return self.ttl_ms / 3000
+
+
+class ThreadLease(_LeaseState):
+    """``with ThreadLease(client, key, thread_id): ...`` (sync client: Redis or RedisCluster)."""
+
+    def __init__(
+        self,
+        client: redis.Redis | redis.RedisCluster,
+        key: str,
+        thread_id: str,
+        *,
+        ttl_ms: int = 30_000,
+        renew: bool = True,
+    ) -> None:
+        super().__init__(key, thread_id, ttl_ms, renew)
+        self.client = client
+        self._release = client.register_script(scripts.LEASE_RELEASE)
+        self._renew = client.register_script(scripts.LEASE_RENEW)
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def acquire(self) -> None:
+        """Take the lease or raise CampaignBusy."""
+        with redis_errors("take the campaign lease", self.thread_id):
+            taken = self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)
+        if not taken:
+            raise CampaignBusy(self.thread_id)
+        if self.renew:
+            self._renewer = threading.Thread(
+                target=self._renew_loop, daemon=True, name=f"lease-{self.key}"
+            )
+            self._renewer.start()
+
+    def release(self) -> None:
+        """Give the lease back (a no-op when it already expired or passed to another run)."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        with redis_errors("release the campaign lease", self.thread_id):
+            self._release(keys=[self.key], args=[self.token])
+
+    def _renew_loop(self) -> None:
+        while not self._stop.wait(self.renew_every_seconds):
+            try:
+                if not self._renew(keys=[self.key], args=[self.token, self.ttl_ms]):
+                    self.lost = True
+                    return
+            except redis.RedisError:
+                continue  # a later renewal may succeed; the TTL still covers us meanwhile
+
+    def __enter__(self) -> ThreadLease:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class AsyncThreadLease(_LeaseState):
+    """``async with AsyncThreadLease(client, key, thread_id): ...`` (redis.asyncio client)."""
+
+    def __init__(
+        self,
+        client: Any,
+        key: str,
+        thread_id: str,
+        *,
+        ttl_ms: int = 30_000,
+        renew: bool = True,
+    ) -> None:
+        super().__init__(key, thread_id, ttl_ms, renew)
+        self.client: redis.asyncio.Redis = client
+        self._release = client.register_script(scripts.LEASE_RELEASE)
+        self._renew = client.register_script(scripts.LEASE_RENEW)
+        self._renewer: asyncio.Task[None] | None = None
+
+    async def acquire(self) -> None:
+        """Take the lease or raise CampaignBusy."""
+        with redis_errors("take the campaign lease", self.thread_id):
+            taken = await self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)
+        if not taken:
+            raise CampaignBusy(self.thread_id)
+        if self.renew:
+            self._renewer = asyncio.create_task(self._renew_loop())
+
+    async def release(self) -> None:
+        """Give the lease back (a no-op when it already expired or passed to another run)."""
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+        with redis_errors("release the campaign lease", self.thread_id):
+            await self._release(keys=[self.key], args=[self.token])
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.renew_every_seconds)
+            try:
+                if not await self._renew(keys=[self.key], args=[self.token, self.ttl_ms]):
+                    self.lost = True
+                    return
+            except redis.RedisError:
+                continue  # a later renewal may succeed; the TTL still covers us meanwhile
+
+    async def __aenter__(self) -> AsyncThreadLease:
+        await self.acquire()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.release()

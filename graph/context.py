@@ -1,0 +1,91 @@
+"""The run-scoped context every node receives (LangGraph ``Runtime.context``).
+
+Clients live here, never in state: specialists, brand memory, triage classifiers, the
+publishing connector, the content event log and the clock. ``memory`` and ``triage`` are
+optional (None: that step is skipped). Their types are small protocols matching the contract
+names of ``tools.memory.BrandMemory`` and ``agents.classifiers.Triage``, so the graph does not
+import those packages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from agents.base import Specialist
+from tools.connectors.base import Connector
+from tools.event_log import EventLog
+from tools.settings import Settings
+
+
+class RecalledItem(Protocol):
+    """What the graph reads from a ``tools.memory.MemoryItem``."""
+
+    item_id: str
+    kind: str
+    text: str
+
+
+class BrandMemoryLike(Protocol):
+    """The part of ``tools.memory.BrandMemory`` the graph uses."""
+
+    def recall(
+        self,
+        brand: str,
+        queries: list[str],
+        *,
+        kinds: Any = None,
+        top_k: int = 5,
+        asset_kind: str | None = None,
+    ) -> Sequence[Sequence[RecalledItem]]: ...
+
+    def remember_review(
+        self,
+        brand: str,
+        *,
+        asset_kind: str,
+        before: str,
+        after: str,
+        reason: str,
+        decision: Literal["edit", "reject"],
+        source: str,
+    ) -> str: ...
+
+
+class LabelLike(Protocol):
+    """``agents.classifiers.LabelPrediction``: label None means below threshold (unknown)."""
+
+    label: str | None
+    confidence: float
+    latency_ms: float
+
+
+class TriageResultLike(Protocol):
+    tone: LabelLike
+    category: LabelLike
+
+
+class TriageLike(Protocol):
+    """The part of ``agents.classifiers.Triage`` the graph uses."""
+
+    def classify(self, texts: list[str]) -> Sequence[TriageResultLike]: ...
+
+
+@dataclass
+class CampaignContext:
+    """Dependencies of one campaign run, passed as ``context=`` to the compiled graph."""
+
+    settings: Settings
+    specialists: Mapping[str, Specialist]
+    """Asset kind -> specialist that writes it."""
+    connector: Connector
+    event_log: EventLog
+    memory: BrandMemoryLike | None = None
+    triage: TriageLike | None = None
+    clock: Callable[[], float] = field(default=time.time)
+    """Unix time source (injectable for deterministic tests)."""
+    fanout_spend: dict[str, float] = field(default_factory=dict)
+    """Thread -> USD spent by the current fan-out's tasks (not yet summed into state), so a
+    task started after a sibling spent the rest of the budget stops before its call."""

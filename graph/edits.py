@@ -1,0 +1,122 @@
+"""Human edits applied outside a gate: plan and draft edits while paused, fork edits.
+
+These are pure functions from state values to the update the service writes with
+``update_state``; the supervisor's routing then decides what runs next from the edited state.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+from langgraph.types import Overwrite
+from pydantic import BaseModel, Field
+
+from agents.base import Constraints, Tone
+from graph.planner import Deliverable, Plan
+from graph.records import current_version, new_asset, unified_diff
+from graph.state import AssetRecord, ReviewRecord
+from tools.checks import run_checks
+from tools.errors import InputError, NotFoundError
+
+
+class CampaignEdits(BaseModel):
+    """What a fork changes ("same plan, more playful tone")."""
+
+    tone: Tone | None = None
+    """New tone for every asset not written yet (and the brief)."""
+    budget_usd: float | None = Field(default=None, ge=0)
+    note: str = ""
+    """A campaign note every specialist sees from now on."""
+    deliverables: list[Deliverable] | None = None
+    """A replacement deliverables matrix."""
+
+
+def plan_update(values: dict[str, Any], deliverables: list[Deliverable]) -> dict[str, Any]:
+    """New plan rows; assets of unchanged ids are kept, new ones start pending."""
+    if not values.get("plan"):
+        raise InputError("the campaign has no plan yet")
+    plan = Plan.model_validate({**values["plan"], "deliverables": deliverables})
+    old = values.get("assets", {})
+    assets: dict[str, AssetRecord] = {}
+    for row in plan.deliverables:
+        kept = old.get(row.asset_id)
+        fresh = new_asset(row)
+        if kept is not None and kept["asset_kind"] == row.asset_kind:
+            fresh = cast(
+                AssetRecord, {**kept, "constraints": fresh["constraints"], "channel": row.channel}
+            )
+        assets[row.asset_id] = fresh
+    return {"plan": plan.model_dump(mode="json"), "assets": Overwrite(value=assets)}
+
+
+def draft_update(
+    values: dict[str, Any], asset_id: str, text: str, user: str, now: float | None = None
+) -> dict[str, Any]:
+    """A human version of one asset; it goes (back) to review with fresh check results."""
+    asset = values.get("assets", {}).get(asset_id)
+    if asset is None:
+        raise NotFoundError(f"no asset {asset_id!r} in this campaign")
+    if asset["status"] == "published":
+        raise InputError(f"asset {asset_id} is already published")
+    if not text.strip():
+        raise InputError("the edited text is empty")
+    before = current_version(asset)
+    at = time.time() if now is None else now
+    version = {
+        "version": asset["version"] + 1,
+        "text": text,
+        "title": before["title"] if before else "",
+        "fields": before["fields"] if before else {},
+        "author": f"human:{user or 'someone'}",
+        "created_at": at,
+    }
+    checks = run_checks(text, Constraints.model_validate(asset["constraints"]))
+    edited = cast(
+        AssetRecord,
+        {
+            **asset,
+            "status": "review",
+            "version": asset["version"] + 1,
+            "versions": [*asset["versions"], version],
+            "checks": {name: r.model_dump() for name, r in checks.items()},
+            "flagged": not all(r.passed for r in checks.values()),
+            "failed": False,
+            "error": "",
+        },
+    )
+    record = ReviewRecord(
+        gate="paused",
+        asset_id=asset_id,
+        version=edited["version"],
+        action="edit",
+        reviewer=user,
+        reason="edited while paused",
+        diff=unified_diff(before["text"] if before else "", text, asset_id),
+        at=at,
+    )
+    return {"assets": {asset_id: edited}, "reviews": [record]}
+
+
+def fork_values(values: dict[str, Any], edits: CampaignEdits) -> dict[str, Any]:
+    """State values for a new thread forked from ``values`` with ``edits`` applied."""
+    forked = {k: v for k, v in values.items() if k != "dispatch"}
+    brief = dict(forked.get("brief", {}))
+    plan = dict(forked.get("plan", {}))
+    assets = {k: dict(v) for k, v in forked.get("assets", {}).items()}
+    if edits.tone is not None:
+        brief["tone"] = edits.tone
+        for row in plan.get("deliverables", []):
+            row["constraints"] = {**row["constraints"], "tone": edits.tone}
+        for asset in assets.values():
+            if asset["status"] in ("pending", "rejected"):
+                asset["constraints"] = {**asset["constraints"], "tone": edits.tone}
+    if edits.note.strip():
+        brief["notes"] = [*brief.get("notes", []), edits.note.strip()]
+    if edits.budget_usd is not None and plan:
+        plan["budget_usd"] = edits.budget_usd
+    forked.update(brief=brief, plan=plan, assets=assets, dispatch=[])
+    if edits.deliverables is not None:
+        forked.update(plan_update(forked, edits.deliverables))
+        forked["assets"] = forked["assets"].value
+    return forked

@@ -1,0 +1,98 @@
+"""Small helpers the nodes share: new asset records, trace events, transitions, diffs."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graph.context import CampaignContext
+from graph.planner import Deliverable
+from graph.state import AssetRecord, AssetStatus, AssetVersion
+from tools.event_log import ContentEvent
+from tools.events import TraceEvent
+
+ZERO_USAGE: dict[str, float] = {
+    "prompt_tokens": 0,
+    "completion_tokens": 0,
+    "cost_usd": 0.0,
+    "model_calls": 0,
+}
+
+
+def new_asset(deliverable: Deliverable) -> AssetRecord:
+    """A pending asset for one plan row."""
+    return AssetRecord(
+        asset_id=deliverable.asset_id,
+        asset_kind=deliverable.asset_kind,
+        channel=deliverable.channel,
+        variant=deliverable.variant,
+        product=dict(deliverable.product),
+        constraints=deliverable.constraints.model_dump(mode="json"),
+        status="pending",
+        version=0,
+        versions=[],
+        checks={},
+        flagged=False,
+        failed=False,
+        error="",
+        revisions=0,
+        feedback=[],
+        tags={},
+        usage=dict(ZERO_USAGE),
+        memory_item_ids=[],
+        receipt=None,
+    )
+
+
+def current_version(asset: AssetRecord) -> AssetVersion | None:
+    """The latest version of an asset, if any was written."""
+    return asset["versions"][-1] if asset["versions"] else None
+
+
+def emit(runtime: Runtime[CampaignContext], event: TraceEvent) -> dict[str, Any]:
+    """Stream an event live (``custom`` mode) and return it as a state ``trace`` entry."""
+    payload = event.model_dump(mode="json")
+    runtime.stream_writer({"event": payload})
+    return payload
+
+
+def transition(
+    runtime: Runtime[CampaignContext],
+    thread_id: str,
+    asset: AssetRecord,
+    to_status: AssetStatus | str,
+    *,
+    actor: str,
+    detail: str = "",
+    version: int | None = None,
+) -> None:
+    """Append an asset's status change to the content event log (idempotent per transition).
+
+    ``asset`` is the record *before* the change; ``version`` the version it moves to when that
+    differs from the record's current one (a new draft).
+    """
+    runtime.context.event_log.append(
+        ContentEvent(
+            thread_id=thread_id,
+            asset_id=asset["asset_id"],
+            version=asset["version"] if version is None else version,
+            from_status=asset["status"],
+            to_status=to_status,
+            actor=actor,
+            detail=detail[:500],
+            at=runtime.context.clock(),
+        )
+    )
+
+
+def unified_diff(before: str, after: str, asset_id: str) -> str:
+    """The reviewer's edit as a unified diff (kept on the review record)."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"{asset_id} (draft)",
+        tofile=f"{asset_id} (edited)",
+    )
+    return "".join(lines)

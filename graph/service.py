@@ -1,0 +1,387 @@
+"""``CampaignService``: the only thing adapters (CLI, Chainlit) call.
+
+It compiles the campaign graph once with the checkpointer (the Redis saver by default), runs
+every start/resume under the thread's one-writer lease with ``durability="sync"``, streams
+trace events to ``on_event`` and text chunks to ``on_token``, and validates every human input
+(briefs, gate decisions, edits) before the graph sees it, so bad input changes nothing.
+
+Stopping is cooperative: ``request_stop`` asks the running graph to drain, which ends the run
+at the next step boundary with every finished step checkpointed; ``resume`` continues it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.errors import GraphDrained, InvalidUpdateError
+from langgraph.runtime import RunControl
+from langgraph.types import Command
+
+from agents.base import Specialist
+from graph.brief import Brief, parse_brief
+from graph.builder import build_graph
+from graph.context import BrandMemoryLike, CampaignContext, TriageLike
+from graph.edits import CampaignEdits, draft_update, fork_values, plan_update
+from graph.gates import GatePayload, PublishDecision, parse_resume
+from graph.planner import Deliverable, build_plan
+from graph.service_support import LocalLeases, default_parts
+from graph.views import (
+    CampaignView,
+    CheckpointInfo,
+    RunOutcome,
+    campaign_view,
+    checkpoint_info,
+    outcome_of,
+)
+from tools.connectors.base import Connector
+from tools.errors import InputError, NotFoundError, PermissionDenied
+from tools.event_log import ContentEvent, EventLog
+from tools.events import TraceEvent
+from tools.settings import Settings
+
+EventSink = Callable[[TraceEvent], Awaitable[None] | None]
+"""Receives every trace event of a run as it happens."""
+TokenSink = Callable[[str, str], Awaitable[None] | None]
+"""Receives ``(asset_id, chunk)`` as specialists stream text."""
+LeaseFactory = Callable[[str], AbstractAsyncContextManager[Any]]
+"""``thread_id`` -> an async context manager holding the thread's one-writer lease."""
+
+RECURSION_LIMIT = 10_000
+
+
+async def _call(sink: Callable[..., Awaitable[None] | None] | None, *args: Any) -> None:
+    if sink is None:
+        return
+    result = sink(*args)
+    if inspect.isawaitable(result):
+        await result
+
+
+class CampaignService:
+    """Start, resume, stop, inspect, edit and fork campaigns."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        context: CampaignContext,
+        checkpointer: BaseCheckpointSaver[Any],
+        *,
+        sync_checkpointer: BaseCheckpointSaver[Any] | None = None,
+        leases: LeaseFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self.context = context
+        builder = build_graph()
+        self.graph = builder.compile(checkpointer=checkpointer)
+        self.reader = builder.compile(checkpointer=sync_checkpointer or checkpointer)
+        self.leases: LeaseFactory = leases or LocalLeases()
+        self._controls: dict[str, RunControl] = {}
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        specialists: Mapping[str, Specialist] | None = None,
+        memory: BrandMemoryLike | None = None,
+        triage: TriageLike | None = None,
+        connector: Connector | None = None,
+        event_log: EventLog | None = None,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> CampaignService:
+        """The service on the configured stores; every part can be injected (tests, bench).
+
+        Without ``checkpointer`` it runs on the Redis saver (embedded Redis unless
+        ``REDIS_URL`` is set) with the saver's lease; with one (e.g. ``InMemorySaver``) it uses
+        process-local leases. ``specialists`` default to ``agents.registry.build_specialists``.
+        """
+        parts = default_parts(settings, checkpointer, specialists, connector, event_log)
+        context = CampaignContext(
+            settings=settings,
+            specialists=parts.specialists,
+            connector=parts.connector,
+            event_log=parts.event_log,
+            memory=memory,
+            triage=triage,
+            clock=clock,
+        )
+        return cls(
+            settings,
+            context,
+            parts.checkpointer,
+            sync_checkpointer=parts.sync_checkpointer,
+            leases=parts.leases,
+        )
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def _config(self, thread_id: str) -> RunnableConfig:
+        if not isinstance(thread_id, str) or not thread_id.strip():
+            raise InputError("a campaign needs a thread id")
+        return {
+            "configurable": {"thread_id": thread_id},
+            "max_concurrency": self.settings.max_concurrency,
+            "recursion_limit": RECURSION_LIMIT,
+        }
+
+    def parse_brief(self, brief: str | Brief, budget_usd: float | None = None) -> Brief:
+        """Validate a brief the way ``start`` does (InputError when it cannot run)."""
+        max_chars = self.settings.brief_max_chars
+        parsed = brief if isinstance(brief, Brief) else parse_brief(brief, max_chars=max_chars)
+        if budget_usd is not None:
+            if budget_usd < 0:
+                raise InputError("the budget must be a positive amount in USD")
+            parsed = parsed.model_copy(update={"budget_usd": budget_usd})
+        if self.context.triage is None:
+            build_plan(parsed, default_budget_usd=self.settings.campaign_budget_usd)
+        return parsed
+
+    async def start(
+        self,
+        thread_id: str,
+        brief: str | Brief,
+        owner: str,
+        on_event: EventSink | None = None,
+        on_token: TokenSink | None = None,
+        *,
+        budget_usd: float | None = None,
+    ) -> RunOutcome:
+        """Validate the brief and run a new campaign until its first gate (or the end)."""
+        config = self._config(thread_id)
+        parsed = self.parse_brief(brief, budget_usd)
+        async with self.leases(thread_id):
+            if (await self.graph.aget_state(config)).values:
+                raise InputError(f"campaign {thread_id} already exists: resume it instead")
+            state = {
+                "thread_id": thread_id,
+                "owner": owner,
+                "brief": parsed.model_dump(mode="json"),
+                "plan": {},
+                "plan_approved": False,
+                "publish_approved": False,
+                "phase": "planning",
+                "stop_reason": "",
+            }
+            return await self._run(config, state, on_event, on_token)
+
+    async def resume(
+        self,
+        thread_id: str,
+        decision: object | None = None,
+        on_event: EventSink | None = None,
+        on_token: TokenSink | None = None,
+    ) -> RunOutcome:
+        """Answer the pending gate (``decision``) or continue a paused run (``None``)."""
+        config = self._config(thread_id)
+        async with self.leases(thread_id):
+            snapshot = await self.graph.aget_state(config)
+            if not snapshot.values:
+                raise NotFoundError(f"no campaign {thread_id}")
+            gate = outcome_of(snapshot).gate
+            if decision is None:
+                if gate is not None:
+                    raise InputError(f"campaign {thread_id} waits at the {gate.gate} gate")
+                if not snapshot.next:
+                    raise InputError(f"campaign {thread_id} is finished")
+                return await self._run(config, None, on_event, on_token)
+            if gate is None:
+                raise InputError(f"campaign {thread_id} is not waiting for a decision")
+            command: Command[Any] = Command(resume=self.check_decision(gate, decision))
+            return await self._run(config, command, on_event, on_token)
+
+    @staticmethod
+    def check_decision(gate: GatePayload, decision: object) -> dict[str, Any]:
+        """Validate a decision for ``gate`` (InputError / PermissionDenied); its resume value."""
+        parsed = parse_resume(gate, decision)
+        if isinstance(parsed, PublishDecision) and parsed.role != "approver":
+            raise PermissionDenied("only an approver can decide at the publish gate")
+        return parsed.model_dump(mode="json")
+
+    async def _run(
+        self,
+        config: RunnableConfig,
+        graph_input: Any,
+        on_event: EventSink | None,
+        on_token: TokenSink | None,
+    ) -> RunOutcome:
+        thread_id = str(config["configurable"]["thread_id"])
+        control = RunControl()
+        self._controls[thread_id] = control
+        try:
+            stream = self.graph.astream(
+                graph_input,
+                config,
+                context=self.context,
+                stream_mode=["custom", "tasks"],
+                durability="sync",
+                control=control,
+            )
+            await self._pump(thread_id, stream, on_event, on_token)
+        except GraphDrained:
+            pass
+        finally:
+            self._controls.pop(thread_id, None)
+        return outcome_of(await self.graph.aget_state(config))
+
+    async def _pump(
+        self,
+        thread_id: str,
+        stream: AsyncIterator[Any],
+        on_event: EventSink | None,
+        on_token: TokenSink | None,
+    ) -> None:
+        started: dict[str, float] = {}
+        async for mode, chunk in stream:
+            if mode == "custom" and "event" in chunk:
+                await _call(on_event, TraceEvent.model_validate(chunk["event"]))
+            elif mode == "custom" and "token" in chunk:
+                await _call(on_token, chunk["token"]["asset_id"], chunk["token"]["chunk"])
+            elif mode == "tasks":
+                event = _node_event(thread_id, chunk, started)
+                if event is not None:
+                    await _call(on_event, event)
+
+    def request_stop(self, thread_id: str) -> bool:
+        """Pause a running campaign at the next step boundary; False when none is running."""
+        control = self._controls.get(thread_id)
+        if control is None:
+            return False
+        control.request_drain("stopped by a user")
+        return True
+
+    def is_running(self, thread_id: str) -> bool:
+        """Whether this process is running the campaign right now."""
+        return thread_id in self._controls
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def _snapshot(self, thread_id: str) -> Any:
+        snapshot = self.reader.get_state(self._config(thread_id))
+        if not snapshot.values:
+            raise NotFoundError(f"no campaign {thread_id}")
+        return snapshot
+
+    def pending_gate(self, thread_id: str) -> GatePayload | None:
+        """The gate the campaign waits at, if any."""
+        return outcome_of(self._snapshot(thread_id)).gate
+
+    def view(self, thread_id: str) -> CampaignView:
+        """Plan, assets, totals, phase and pending gate."""
+        return campaign_view(self._snapshot(thread_id))
+
+    def history(self, thread_id: str, limit: int = 200) -> list[CheckpointInfo]:
+        """Checkpoints of the campaign, newest first."""
+        self._snapshot(thread_id)
+        snapshots = self.reader.get_state_history(self._config(thread_id), limit=limit)
+        return [checkpoint_info(s) for s in snapshots]
+
+    def trace(self, thread_id: str) -> list[TraceEvent]:
+        """Every trace event of the campaign, in order."""
+        return [
+            TraceEvent.model_validate(e) for e in self._snapshot(thread_id).values.get("trace", [])
+        ]
+
+    def reviews(self, thread_id: str) -> list[dict[str, Any]]:
+        """Every human decision recorded on assets (with diffs for edits), in order."""
+        return list(self._snapshot(thread_id).values.get("reviews", []))
+
+    def content_events(self, thread_id: str) -> list[ContentEvent]:
+        """The campaign's content event log (asset transitions)."""
+        return self.context.event_log.read(thread_id)
+
+    # --- edits and forks ---------------------------------------------------------------------
+
+    async def _edit(
+        self, thread_id: str, build: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> CampaignView:
+        config = self._config(thread_id)
+        async with self.leases(thread_id):
+            snapshot = await self.graph.aget_state(config)
+            if not snapshot.values:
+                raise NotFoundError(f"no campaign {thread_id}")
+            if not snapshot.next:
+                raise InputError(f"campaign {thread_id} is finished; fork it to change it")
+            update = build(snapshot.values)
+            try:
+                await self.graph.aupdate_state(config, update)
+            except InvalidUpdateError:
+                await self.graph.aupdate_state(config, update, as_node="supervisor")
+            if outcome_of(snapshot).gate is not None:  # re-open the gate with the edited state
+                await self._run(config, None, None, None)
+            return campaign_view(await self.graph.aget_state(config))
+
+    async def edit_plan(
+        self, thread_id: str, deliverables: list[Deliverable] | list[dict[str, Any]]
+    ) -> CampaignView:
+        """Replace the deliverables matrix while the campaign is paused or at a gate.
+
+        At a gate the edit re-opens the gate with the new state (the plan gate shows the new
+        matrix); when paused, the campaign stays paused until ``resume``.
+        """
+        rows = [Deliverable.model_validate(d) for d in deliverables]
+        return await self._edit(thread_id, lambda values: plan_update(values, rows))
+
+    async def edit_draft(
+        self, thread_id: str, asset_id: str, text: str, user: str = ""
+    ) -> CampaignView:
+        """Write a human version of one asset while paused; it goes to review."""
+        now = self.context.clock()
+        return await self._edit(
+            thread_id, lambda values: draft_update(values, asset_id, text, user, now)
+        )
+
+    async def fork(
+        self,
+        thread_id: str,
+        checkpoint_id: str,
+        edits: CampaignEdits | dict[str, Any] | None = None,
+        *,
+        new_thread_id: str | None = None,
+    ) -> str:
+        """A new campaign from an earlier checkpoint, with edits; ``resume`` runs it."""
+        parsed = CampaignEdits.model_validate(edits or {})
+        source: RunnableConfig = {
+            "configurable": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}
+        }
+        snapshot = await self.graph.aget_state(source)
+        if not snapshot.values:
+            raise NotFoundError(f"no checkpoint {checkpoint_id} in campaign {thread_id}")
+        target = new_thread_id or f"{thread_id}-fork-{uuid.uuid4().hex[:8]}"
+        config = self._config(target)
+        values = fork_values(snapshot.values, parsed)
+        values.update(thread_id=target, forked_from=f"{thread_id}@{checkpoint_id}")
+        async with self.leases(target):
+            if (await self.graph.aget_state(config)).values:
+                raise InputError(f"campaign {target} already exists")
+            await self.graph.aupdate_state(config, values, as_node="supervisor")
+        return target
+
+
+def _node_event(
+    thread_id: str, chunk: dict[str, Any], started: dict[str, float]
+) -> TraceEvent | None:
+    """A ``node`` trace event for a task that started or finished (``tasks`` stream mode)."""
+    name, task_id = str(chunk.get("name", "")), str(chunk.get("id", ""))
+    if "input" in chunk:
+        started[task_id] = time.perf_counter()
+        return TraceEvent(kind="node", thread_id=thread_id, node=name, summary="started")
+    began = started.pop(task_id, None)
+    if began is None:
+        return None
+    outcome = (
+        "interrupted"
+        if chunk.get("interrupts")
+        else ("failed" if chunk.get("error") else "finished")
+    )
+    latency = (time.perf_counter() - began) * 1000
+    return TraceEvent(
+        kind="node", thread_id=thread_id, node=name, latency_ms=latency, summary=outcome
+    )

@@ -1,0 +1,87 @@
+"""Default parts of ``CampaignService``: stores, leases, specialists and connector.
+
+``default_parts`` picks the Redis saver (``graph.checkpoint.open_savers``), its lease and the
+Redis content event log unless a checkpointer is injected; with an injected checkpointer
+(``InMemorySaver`` in tests and benchmarks) leases are process-local and the event log lives in
+memory unless one is passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from agents.base import Specialist
+from tools.connectors.base import Connector
+from tools.connectors.outbox.v1 import OutboxConnector
+from tools.errors import CampaignBusy
+from tools.event_log import EventLog, InMemoryEventLog, RedisEventLog
+from tools.redis_server import connect
+from tools.settings import Settings
+
+
+class LocalLeases:
+    """Process-local one-writer leases (for injected in-memory checkpointers)."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+
+    @asynccontextmanager
+    async def _lease(self, thread_id: str) -> AsyncIterator[None]:
+        if thread_id in self._held:
+            raise CampaignBusy(thread_id)
+        self._held.add(thread_id)
+        try:
+            yield
+        finally:
+            self._held.discard(thread_id)
+
+    def __call__(self, thread_id: str) -> AbstractAsyncContextManager[None]:
+        return self._lease(thread_id)
+
+
+@dataclass
+class ServiceParts:
+    """Everything the service needs besides the optional memory and triage."""
+
+    checkpointer: BaseCheckpointSaver[Any]
+    sync_checkpointer: BaseCheckpointSaver[Any]
+    leases: Callable[[str], AbstractAsyncContextManager[Any]]
+    specialists: Mapping[str, Specialist]
+    connector: Connector
+    event_log: EventLog
+
+
+def default_parts(
+    settings: Settings,
+    checkpointer: BaseCheckpointSaver[Any] | None,
+    specialists: Mapping[str, Specialist] | None,
+    connector: Connector | None,
+    event_log: EventLog | None,
+) -> ServiceParts:
+    """Fill in every part not injected."""
+    if specialists is None:
+        from agents.registry import build_specialists
+
+        specialists = {kind: s for kind, s in build_specialists(settings).items()}
+    connector = connector or OutboxConnector(settings.data_dir / "outbox")
+    if checkpointer is not None:
+        return ServiceParts(
+            checkpointer, checkpointer, LocalLeases(), specialists, connector,
+            event_log or InMemoryEventLog(),
+        )  # fmt: skip
+    from graph.checkpoint import open_savers
+
+    sync_saver, async_saver = open_savers(settings)
+    return ServiceParts(
+        checkpointer=async_saver,
+        sync_checkpointer=sync_saver,
+        leases=lambda thread_id: async_saver.lease(thread_id),
+        specialists=specialists,
+        connector=connector,
+        event_log=event_log or RedisEventLog(connect(settings)),
+    )

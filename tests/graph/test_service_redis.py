@@ -1,0 +1,50 @@
+"""The service on its production stores: the Redis saver, its lease and the Redis event log."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.checkpoint import open_savers
+from graph.service import CampaignService
+from tests.graph.conftest import ALL_KINDS, SMALL_BRIEF, TinySpecialist, approve_all
+from tools.errors import CampaignBusy
+from tools.event_log import RedisEventLog
+from tools.redis_server import connect
+from tools.settings import Settings
+
+
+def _open(settings: Settings, specialist: TinySpecialist) -> CampaignService:
+    return CampaignService.open(settings, specialists=dict.fromkeys(ALL_KINDS, specialist))
+
+
+async def test_campaign_survives_a_new_service_and_publishes_once(settings: Settings) -> None:
+    specialist = TinySpecialist()
+    first = _open(settings, specialist)
+    await first.start("redis-t1", SMALL_BRIEF, "alice")
+    await first.resume("redis-t1", {"action": "approve"})
+    second = _open(settings, specialist)  # a restarted app reads the same Redis
+    gate = second.pending_gate("redis-t1")
+    assert gate is not None and gate.gate == "review" and len(gate.assets) == 3
+    await second.resume("redis-t1", approve_all(gate))
+    outcome = await second.resume("redis-t1", {"action": "approve", "role": "approver"})
+    assert outcome.phase == "published"
+    log = RedisEventLog(connect(settings))
+    published = [e for e in log.read("redis-t1") if e.to_status == "published"]
+    assert sorted(e.asset_id for e in published) == [
+        "newsletter",
+        "social_post-01",
+        "social_post-02",
+    ]
+    assert len(second.history("redis-t1")) > 5
+
+
+async def test_a_busy_campaign_refuses_a_second_writer(settings: Settings) -> None:
+    service = _open(settings, TinySpecialist())
+    await service.start("redis-t2", SMALL_BRIEF, "alice")
+    _, async_saver = open_savers(settings)
+    async with async_saver.lease("redis-t2"):
+        with pytest.raises(CampaignBusy, match="busy"):
+            await service.resume("redis-t2", {"action": "approve"})
+    assert service.pending_gate("redis-t2").gate == "plan"
+    outcome = await service.resume("redis-t2", {"action": "approve"})
+    assert outcome.gate.gate == "review"

@@ -1,0 +1,83 @@
+"""The ``brandloom`` CLI in a subprocess: bad input is one line and a non-zero exit; scripted
+campaigns run end to end (auto-approve and answered on the terminal)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.redis_server import EmbeddedRedis
+
+BRIEF = "Brand: Loomwell\nGoal: spring launch\n\n2 social posts"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, embedded_redis: EmbeddedRedis) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")}
+    env.update(
+        BRANDLOOM_DATA_DIR=str(tmp_path / "data"),
+        REDIS_URL=embedded_redis.url,
+        BRANDLOOM_MODEL_WRITER="scripted",
+        BRANDLOOM_MODEL_ROUTER="scripted",
+        BRANDLOOM_MODEL_CRITIC="scripted",
+        BRANDLOOM_CAMPAIGN_MEMORY="false",
+        BRANDLOOM_CAMPAIGN_TRIAGE="false",
+        COLUMNS="200",
+    )
+    return env
+
+
+def brandloom(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graph.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run"], "give exactly one of --brief TEXT or --brief-file FILE"),
+        (["run", "--brief", "x", "--brief-file", "y"], "give exactly one of"),
+        (["run", "--brief-file", "/nonexistent/brief.md"], "cannot read brief file"),
+        (["run", "--brief", ""], "the brief is empty"),
+        (["run", "--brief", "Tone: sarcastic\n2 posts"], "unknown tone"),
+        (["run", "--brief", BRIEF, "--budget", "lots"], "Invalid value for '--budget'"),
+        (["resume", "no-such-campaign"], "no campaign no-such-campaign"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_bad_arguments_print_one_line_and_fail(cli_env, args: list[str], message: str) -> None:
+    result = brandloom(cli_env, *args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_auto_approved_campaign_runs_to_published(cli_env, tmp_path: Path) -> None:
+    result = brandloom(cli_env, "run", "--auto-approve", "--brief", BRIEF, "--thread-id", "cli-t1")
+    assert result.returncode == 0, result.stderr
+    assert "published" in result.stdout
+    outbox = tmp_path / "data" / "outbox" / "cli-t1"
+    assert len(list(outbox.glob("*.receipt.json"))) == 2
+    again = brandloom(cli_env, "resume", "cli-t1")
+    assert again.returncode == 0 and "published" in again.stdout
+
+
+def test_gates_answered_on_the_terminal(cli_env, tmp_path: Path) -> None:
+    result = brandloom(
+        cli_env, "run", "--brief", BRIEF, "--thread-id", "cli-t2", stdin="r\nnot this week\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "plan rejected: not this week" in result.stdout
+    assert not (tmp_path / "data" / "outbox" / "cli-t2").exists()

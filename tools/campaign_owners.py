@@ -1,0 +1,109 @@
+"""Who owns each campaign, and which campaign a chat follows.
+
+A campaign (LangGraph thread) belongs to the user who started it; a fork belongs to the user who
+forked it and becomes the campaign its chat follows. The first claim of a thread id wins and is
+never overwritten, so a second user naming an existing id gets the real owner back and is
+refused. The models chosen in the chat settings are kept per campaign, so a resume after a
+server restart runs on the same models. Kept in SQLite next to the chat history.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.settings import Settings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS campaigns (
+    thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, chat_id TEXT NOT NULL,
+    forked_from TEXT, models TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS campaigns_by_chat ON campaigns(chat_id, created_at);
+"""
+
+
+def workspace_db_path(settings: Settings) -> Path:
+    """The workspace's SQLite file (chat history, campaign owners)."""
+    return settings.data_dir / "workspace.sqlite3"
+
+
+@dataclass(frozen=True)
+class CampaignRecord:
+    """One campaign as the workspace knows it."""
+
+    thread_id: str
+    owner: str
+    chat_id: str
+    """The Chainlit thread (chat) the campaign is shown in."""
+    models: dict[str, str]
+    """Role -> ``provider:model`` id chosen when it started."""
+    forked_from: str | None = None
+
+
+class CampaignOwners:
+    """Thread id -> owner and chat; first claim wins."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def claim(
+        self,
+        thread_id: str,
+        owner: str,
+        *,
+        chat_id: str,
+        models: dict[str, str],
+        forked_from: str | None = None,
+    ) -> CampaignRecord:
+        """Record the campaign unless the thread id is taken; return the stored record."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO campaigns(thread_id, owner, chat_id, forked_from, models, created_at)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT(thread_id) DO NOTHING",
+                (thread_id, owner, chat_id, forked_from, json.dumps(models), time.time()),
+            )
+        record = self.get(thread_id)
+        assert record is not None
+        return record
+
+    def get(self, thread_id: str) -> CampaignRecord | None:
+        """The campaign record, or None for an id no one has started."""
+        return self._one("SELECT * FROM campaigns WHERE thread_id=?", thread_id)
+
+    def owner_of(self, thread_id: str) -> str | None:
+        record = self.get(thread_id)
+        return record.owner if record else None
+
+    def for_chat(self, chat_id: str) -> CampaignRecord | None:
+        """The campaign a chat follows: its latest (a fork replaces the original)."""
+        return self._one(
+            "SELECT * FROM campaigns WHERE chat_id=? ORDER BY created_at DESC LIMIT 1", chat_id
+        )
+
+    def _one(self, query: str, key: str) -> CampaignRecord | None:
+        with self._lock:
+            cursor = self._db.execute(query, (key,))
+            row = cursor.fetchone()
+            names = [column[0] for column in cursor.description]
+        if row is None:
+            return None
+        values = dict(zip(names, row, strict=True))
+        return CampaignRecord(
+            thread_id=values["thread_id"],
+            owner=values["owner"],
+            chat_id=values["chat_id"],
+            models=json.loads(values["models"]),
+            forked_from=values["forked_from"],
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,143 @@
+"""Deterministic checks the verifier runs on every draft.
+
+Each check is a pure function of the text and the deliverable's ``Constraints`` and returns a
+``CheckResult``; ``run_checks`` runs them all. No model is involved: the same text always gets
+the same results, so tests and the verifier agree. The tone check (a classifier) lives in the
+verifier, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from agents.base import Constraints
+
+CheckName = str
+"""``length``, ``required_terms``, ``banned_terms``, ``links``, ``placeholders``,
+``repeated_sentences`` (and ``tone`` added by the verifier)."""
+
+
+class CheckResult(BaseModel):
+    """The outcome of one check on one asset version."""
+
+    passed: bool
+    detail: str = ""
+    """Why it failed (shown to the reviewer and sent to the specialist as feedback)."""
+
+
+_WORD = re.compile(r"\b[\w'’-]+\b", re.UNICODE)
+_PLACEHOLDERS = re.compile(
+    r"\[(?:insert|your|add|placeholder|tbd|xx+)[^\]]*\]|\{\{[^}]*\}\}|<(?:insert|your)[^>]*>"
+    r"|\blorem ipsum\b|\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b",
+    re.IGNORECASE,
+)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)(?:\s[^)]*)?\)")
+_BARE_URL = re.compile(r"(?<![(\w])((?:https?|ftp|www\.)[^\s)>\]]*)", re.IGNORECASE)
+_VALID_URL = re.compile(r"^(?:https?://|mailto:|/|#)[^\s<>\"']+$", re.IGNORECASE)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them (hyphenated and apostrophe words count once)."""
+    return len(_WORD.findall(text))
+
+
+def check_length(text: str, constraints: Constraints) -> CheckResult:
+    """The text has between ``min_words`` and ``max_words`` words."""
+    words = word_count(text)
+    if words < constraints.min_words:
+        return CheckResult(
+            passed=False, detail=f"too short: {words} words, need at least {constraints.min_words}"
+        )
+    if words > constraints.max_words:
+        return CheckResult(
+            passed=False, detail=f"too long: {words} words, keep it under {constraints.max_words}"
+        )
+    return CheckResult(passed=True, detail=f"{words} words")
+
+
+def _contains(text: str, term: str) -> bool:
+    pattern = r"(?<!\w)" + re.escape(term.strip()) + r"(?!\w)"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def check_required_terms(text: str, constraints: Constraints) -> CheckResult:
+    """Every required term appears (case-insensitive, whole words)."""
+    missing = [term for term in constraints.required_terms if not _contains(text, term)]
+    if missing:
+        return CheckResult(passed=False, detail="missing required terms: " + ", ".join(missing))
+    return CheckResult(passed=True)
+
+
+def check_banned_terms(text: str, constraints: Constraints) -> CheckResult:
+    """No banned term appears (case-insensitive, whole words)."""
+    found = [term for term in constraints.banned_terms if _contains(text, term)]
+    if found:
+        return CheckResult(passed=False, detail="contains banned terms: " + ", ".join(found))
+    return CheckResult(passed=True)
+
+
+def check_links(text: str, constraints: Constraints) -> CheckResult:
+    """Markdown links and bare URLs are well-formed (scheme, no spaces, no empty targets)."""
+    bad: list[str] = []
+    for label, target in _MD_LINK.findall(text):
+        if not target or not _VALID_URL.match(target):
+            bad.append(f"[{label}]({target})")
+    stripped = _MD_LINK.sub(" ", text)
+    for url in _BARE_URL.findall(stripped):
+        candidate = url if not url.lower().startswith("www.") else "https://" + url
+        if not _VALID_URL.match(candidate) or "." not in candidate.split("//", 1)[-1]:
+            bad.append(url)
+    if bad:
+        return CheckResult(passed=False, detail="malformed links: " + ", ".join(bad[:5]))
+    return CheckResult(passed=True)
+
+
+def check_placeholders(text: str, constraints: Constraints) -> CheckResult:
+    """No template leftovers: ``[INSERT ...]``, ``{{...}}``, lorem ipsum, TODO, TBD."""
+    found = sorted({match.group(0) for match in _PLACEHOLDERS.finditer(text)})
+    if found:
+        return CheckResult(passed=False, detail="placeholder text: " + ", ".join(found[:5]))
+    return CheckResult(passed=True)
+
+
+def _normalized_sentences(text: str) -> list[str]:
+    sentences = (re.sub(r"[^\w\s]", "", s).lower().split() for s in _SENTENCE_SPLIT.split(text))
+    return [" ".join(words) for words in sentences if len(words) >= 4]
+
+
+def check_repeated_sentences(text: str, constraints: Constraints) -> CheckResult:
+    """No sentence of four or more words appears twice (small models loop)."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for sentence in _normalized_sentences(text):
+        if sentence in seen and sentence not in repeated:
+            repeated.append(sentence)
+        seen.add(sentence)
+    if repeated:
+        return CheckResult(passed=False, detail="repeated sentence: " + repeated[0][:80])
+    return CheckResult(passed=True)
+
+
+CHECKS: dict[CheckName, Callable[[str, Constraints], CheckResult]] = {
+    "length": check_length,
+    "required_terms": check_required_terms,
+    "banned_terms": check_banned_terms,
+    "links": check_links,
+    "placeholders": check_placeholders,
+    "repeated_sentences": check_repeated_sentences,
+}
+"""Every deterministic check, in the order they are reported."""
+
+
+def run_checks(text: str, constraints: Constraints) -> dict[CheckName, CheckResult]:
+    """Run every deterministic check on ``text``."""
+    return {name: check(text, constraints) for name, check in CHECKS.items()}
+
+
+def failures(results: dict[CheckName, CheckResult]) -> list[str]:
+    """One feedback line per failed check (what the specialist is asked to fix)."""
+    return [f"{name}: {result.detail}" for name, result in results.items() if not result.passed]

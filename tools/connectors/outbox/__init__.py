@@ -1,0 +1,1 @@
+"""The filesystem outbox connector (one module per version)."""

@@ -1,0 +1,71 @@
+"""``brandloom users``: add, list and remove workspace users (mounted by ``graph/cli.py``).
+
+Passwords are read from a hidden prompt, or from stdin with ``--password-stdin`` (for scripts),
+never from the command line where they would land in shell history.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tools.errors import BrandloomError
+from tools.settings import get_settings
+from tools.users import UserStore
+
+app = typer.Typer(
+    help="Workspace users and roles (editor, approver, viewer).", no_args_is_help=True
+)
+
+
+def _store() -> UserStore:
+    return UserStore.for_settings(get_settings())
+
+
+def _fail(error: BrandloomError) -> None:
+    typer.echo(f"error: {error.user_message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("add")
+def add_user(
+    name: str,
+    role: str = typer.Option(..., "--role", help="editor, approver or viewer"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read it from stdin"),
+    replace: bool = typer.Option(False, "--replace", help="overwrite an existing user"),
+) -> None:
+    """Add a user (or change one with --replace)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = _store().add(name, role, password, replace=replace)
+    except BrandloomError as error:
+        _fail(error)
+        return
+    typer.echo(f"user {user.name} ({user.role}) saved")
+
+
+@app.command("list")
+def list_users() -> None:
+    """List users and their roles."""
+    try:
+        users = _store().load()
+    except BrandloomError as error:
+        _fail(error)
+        return
+    for user in users.values():
+        typer.echo(f"{user.name}\t{user.role}")
+
+
+@app.command("remove")
+def remove_user(name: str) -> None:
+    """Remove a user; their campaigns stay, readable by nobody else."""
+    try:
+        _store().remove(name)
+    except BrandloomError as error:
+        _fail(error)
+        return
+    typer.echo(f"user {name} removed")
