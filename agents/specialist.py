@@ -86,8 +86,13 @@ class AgentSpecialist:
         self._options = options
 
     @property
-    def model_ids(self) -> list[str]:
+    def models(self) -> list[ChatModel]:
         """The fallback chain, primary first."""
+        return list(self._chain)
+
+    @property
+    def model_ids(self) -> list[str]:
+        """The ids of the fallback chain, primary first."""
         return [model.model_id for model in self._chain]
 
     def user_message(self, request: DraftRequest) -> str:

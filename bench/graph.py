@@ -120,6 +120,8 @@ def _service(settings: Settings, root: Path, checkpointer: Any | None) -> Campai
         checkpointer=checkpointer,
         connector=OutboxConnector(root / "outbox"),
         event_log=InMemoryEventLog() if checkpointer is not None else None,
+        memory=None,
+        triage=None,
     )
 
 

@@ -22,10 +22,11 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import redis
 import redis.asyncio
+from langchain_core.runnables import RunnableConfig
 
 from bench import saver_probes as probes
 from bench.saver_cases import (
@@ -39,17 +40,20 @@ from bench.saver_cases import (
 )
 from graph.checkpoint import AsyncRedisSaver, RedisSaver
 
+Durability = Literal["async", "sync"]
 RESULTS = Path(__file__).parent / "results" / "savers.md"
-ROUNDS, BATCH, WARMUP = 8, 12, 5
+ROUNDS, BATCH, WARMUP = 6, 12, 5
 HISTORY_INVOKES = 12
 THROUGHPUT_SECONDS, WORKERS = 3.0, 16
 
 
-def _config() -> dict[str, Any]:
+def _config() -> RunnableConfig:
     return {"configurable": {"thread_id": f"bench-{uuid.uuid4().hex}"}}
 
 
-async def _invoke(case: SaverCase, app: Any, config: dict[str, Any], durability: str) -> None:
+async def _invoke(
+    case: SaverCase, app: Any, config: RunnableConfig, durability: Durability
+) -> None:
     if case.mode == "sync":
         app.invoke(initial_input(), config, durability=durability)
     else:
@@ -57,20 +61,19 @@ async def _invoke(case: SaverCase, app: Any, config: dict[str, Any], durability:
 
 
 async def per_invoke_seconds(
-    cases: list[SaverCase], apps: dict[str, Any], durability: str
+    cases: list[SaverCase], apps: dict[str, Any], durability: Durability
 ) -> dict[str, float]:
     """Median seconds per invoke (fresh thread each), rounds interleaved across savers."""
     samples: dict[str, list[float]] = {key(c): [] for c in cases}
     for case in cases:
         for _ in range(WARMUP):
             await _invoke(case, apps[key(case)], _config(), durability)
-    for _ in range(ROUNDS):
-        for case in cases:
-            for _ in range(BATCH):
-                config = _config()
-                started = time.perf_counter()
-                await _invoke(case, apps[key(case)], config, durability)
-                samples[key(case)].append(time.perf_counter() - started)
+    for _ in range(ROUNDS * BATCH):
+        for case in cases:  # one invoke per saver in turn: load swings hit all of them alike
+            config = _config()
+            started = time.perf_counter()
+            await _invoke(case, apps[key(case)], config, durability)
+            samples[key(case)].append(time.perf_counter() - started)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 

@@ -13,6 +13,8 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -21,11 +23,11 @@ from rich.console import Console
 
 from graph.brief import parse_brief
 from graph.cli_display import LiveProgress, summary_table
-from graph.cli_plugins import mount_subcommands, open_memory_and_triage
+from graph.cli_plugins import mount_subcommands
 from graph.cli_prompts import ask, auto_decision
 from graph.service import CampaignService
 from graph.views import RunOutcome
-from tools.errors import BrandloomError, InputError
+from tools.errors import BrandloomError, CampaignBusy, InputError
 from tools.settings import get_settings
 
 app = typer.Typer(
@@ -35,7 +37,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(file=sys.__stdout__)
+"""Bound to the process's real stdout: llama.cpp swaps ``sys.stdout`` while it loads a model."""
+LEASE_WAIT_SECONDS = 40.0
+"""How long ``resume`` waits for the lease of a crashed run to expire (its TTL is 30 s)."""
 
 
 def _read_brief(brief: str | None, brief_file: Path | None, products_file: Path | None) -> str:
@@ -58,9 +63,7 @@ def _read_file(path: Path | None, what: str) -> str:
 
 
 def _open_service() -> CampaignService:
-    settings = get_settings()
-    memory, triage = open_memory_and_triage(settings)
-    return CampaignService.open(settings, memory=memory, triage=triage)
+    return CampaignService.open(get_settings())
 
 
 async def _drive(
@@ -78,7 +81,9 @@ async def _drive(
             decision = ask(console, gate, user, role)
             progress.__enter__()
         console.print(f"[dim]{gate.gate} gate: {decision.get('action', 'decisions')}[/dim]")
-        outcome = await service.resume(thread_id, decision, on_event=progress.on_event)
+        outcome = await _when_free(
+            partial(service.resume, thread_id, decision, on_event=progress.on_event)
+        )
     assert outcome is not None
     return outcome
 
@@ -119,9 +124,22 @@ async def _first_resume(
 ) -> RunOutcome:
     view = service.view(thread_id)
     if view.status == "paused":
-        return await service.resume(thread_id, None, on_event=progress.on_event)
+        return await _when_free(lambda: service.resume(thread_id, None, on_event=progress.on_event))
     return RunOutcome(thread_id=thread_id, status=view.status, phase=view.phase, gate=view.gate,
                       stop_reason=view.stop_reason)  # fmt: skip
+
+
+async def _when_free(run: Callable[[], Awaitable[RunOutcome]]) -> RunOutcome:
+    """Run, waiting up to ``LEASE_WAIT_SECONDS`` for a crashed run's lease to expire."""
+    deadline = time.monotonic() + LEASE_WAIT_SECONDS
+    while True:
+        try:
+            return await run()
+        except CampaignBusy:
+            if time.monotonic() > deadline:
+                raise
+            console.print("[dim]campaign busy: waiting for the previous run's lease...[/dim]")
+            await asyncio.sleep(1.0)
 
 
 def _report(outcome: RunOutcome) -> int:

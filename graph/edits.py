@@ -12,11 +12,10 @@ from typing import Any, cast
 from langgraph.types import Overwrite
 from pydantic import BaseModel, Field
 
-from agents.base import Constraints, Tone
+from agents.base import Tone
 from graph.planner import Deliverable, Plan
-from graph.records import current_version, new_asset, unified_diff
+from graph.records import new_asset, with_human_version
 from graph.state import AssetRecord, ReviewRecord
-from tools.checks import run_checks
 from tools.errors import InputError, NotFoundError
 
 
@@ -61,30 +60,9 @@ def draft_update(
         raise InputError(f"asset {asset_id} is already published")
     if not text.strip():
         raise InputError("the edited text is empty")
-    before = current_version(asset)
     at = time.time() if now is None else now
-    version = {
-        "version": asset["version"] + 1,
-        "text": text,
-        "title": before["title"] if before else "",
-        "fields": before["fields"] if before else {},
-        "author": f"human:{user or 'someone'}",
-        "created_at": at,
-    }
-    checks = run_checks(text, Constraints.model_validate(asset["constraints"]))
-    edited = cast(
-        AssetRecord,
-        {
-            **asset,
-            "status": "review",
-            "version": asset["version"] + 1,
-            "versions": [*asset["versions"], version],
-            "checks": {name: r.model_dump() for name, r in checks.items()},
-            "flagged": not all(r.passed for r in checks.values()),
-            "failed": False,
-            "error": "",
-        },
-    )
+    edited, diff = with_human_version(asset, text, user, at)
+    edited["status"] = "review"
     record = ReviewRecord(
         gate="paused",
         asset_id=asset_id,
@@ -92,7 +70,7 @@ def draft_update(
         action="edit",
         reviewer=user,
         reason="edited while paused",
-        diff=unified_diff(before["text"] if before else "", text, asset_id),
+        diff=diff,
         at=at,
     )
     return {"assets": {asset_id: edited}, "reviews": [record]}

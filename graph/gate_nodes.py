@@ -15,7 +15,6 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite, interrupt
 
-from agents.base import Constraints
 from graph.brief import Brief, parse_brief
 from graph.context import CampaignContext
 from graph.gates import (
@@ -27,9 +26,8 @@ from graph.gates import (
     ReviewDecision,
 )
 from graph.planner import Plan
-from graph.records import current_version, emit, new_asset, transition, unified_diff
-from graph.state import AssetRecord, AssetStatus, CampaignState, ReviewRecord
-from tools.checks import run_checks
+from graph.records import current_version, emit, new_asset, transition, with_human_version
+from graph.state import AssetRecord, CampaignState, ReviewRecord
 from tools.errors import BrandloomError, InputError
 from tools.events import TraceEvent
 
@@ -143,8 +141,8 @@ def _apply(
     choice: AssetDecision,
     user: str,
 ) -> tuple[AssetRecord, ReviewRecord]:
+    """One asset's decision: the updated record and the review record (with a diff for edits)."""
     now = runtime.context.clock()
-    before = current_version(asset)
     record = ReviewRecord(
         gate="review",
         asset_id=asset["asset_id"],
@@ -156,55 +154,22 @@ def _apply(
         at=now,
     )
     actor = f"review:{user or 'someone'}"
+    thread_id = state["thread_id"]
     if choice.action == "approve":
-        transition(runtime, state["thread_id"], asset, "approved", actor=actor)
+        transition(runtime, thread_id, asset, "approved", actor=actor)
         return {**asset, "status": "approved"}, record
     if choice.action == "edit":
-        text = choice.text
-        title = choice.title if choice.title is not None else (before["title"] if before else "")
-        record["diff"] = unified_diff(before["text"] if before else "", text, asset["asset_id"])
-        version = {
-            "version": asset["version"] + 1,
-            "text": text,
-            "title": title,
-            "fields": before["fields"] if before else {},
-            "author": f"human:{user or 'someone'}",
-            "created_at": now,
-        }
-        transition(
-            runtime,
-            state["thread_id"],
-            asset,
-            "approved",
-            actor=actor,
-            version=asset["version"] + 1,
-        )
-        checks = run_checks(text, Constraints.model_validate(asset["constraints"]))
-        edited: AssetRecord = {
-            **asset,
-            "status": "approved",
-            "version": asset["version"] + 1,
-            "versions": [*asset["versions"], version],  # type: ignore[list-item]
-            "checks": {name: r.model_dump() for name, r in checks.items()},
-            "flagged": False,
-            "failed": False,
-            "error": "",
-        }
-        return edited, record
-    feedback = (
-        f"reviewer rejected the draft: {choice.reason}"
-        if choice.action == "reject"
-        else (f"reviewer note: {choice.note}")
-    )
-    status: AssetStatus = "rejected" if choice.action == "reject" else "pending"
-    transition(runtime, state["thread_id"], asset, status, actor=actor, detail=feedback)
-    return {
-        **asset,
-        "status": status,
-        "feedback": [feedback],
-        "revisions": 0,
-        "failed": False,
-    }, record
+        edited, record["diff"] = with_human_version(asset, choice.text, user, now, choice.title)
+        transition(runtime, thread_id, asset, "approved", actor=actor, version=edited["version"])
+        return {**edited, "status": "approved", "flagged": False}, record
+    if choice.action == "reject":
+        feedback, status = f"reviewer rejected the draft: {choice.reason}", "rejected"
+    else:
+        feedback, status = f"reviewer note: {choice.note}", "pending"
+    transition(runtime, thread_id, asset, status, actor=actor, detail=feedback)
+    sent_back: AssetRecord = {**asset, "feedback": [feedback], "revisions": 0, "failed": False}
+    sent_back["status"] = "rejected" if status == "rejected" else "pending"
+    return sent_back, record
 
 
 async def _learn(

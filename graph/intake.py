@@ -8,6 +8,7 @@ the deliverables matrix (``graph.planner.build_plan``) and one pending asset per
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any, cast
 
 from langgraph.runtime import Runtime
@@ -15,11 +16,11 @@ from langgraph.types import Overwrite
 
 from agents.base import AssetKind, Tone
 from graph.brief import TONES, Brief, DeliverableRequest
-from graph.context import CampaignContext, LabelLike
+from graph.context import CampaignContext, LabelLike, TriageResultLike
 from graph.planner import build_plan
 from graph.records import emit, new_asset
 from graph.state import CampaignState
-from tools.errors import InputError
+from tools.errors import BrandloomError, InputError
 from tools.events import TraceEvent
 
 CATEGORY_KINDS: dict[str, AssetKind] = {
@@ -48,14 +49,34 @@ def classifier_event(thread_id: str, node: str, agent: str, prediction: LabelLik
     )
 
 
+async def _classify(
+    runtime: Runtime[CampaignContext],
+    state: CampaignState,
+    brief: Brief,
+    trace: list[dict[str, Any]],
+) -> Sequence[TriageResultLike]:
+    triage = runtime.context.triage
+    if triage is None:
+        return []
+    try:
+        return await asyncio.to_thread(triage.classify, [brief.text])
+    except BrandloomError as error:
+        event = TraceEvent(
+            kind="error", thread_id=state["thread_id"], node="intake", agent="triage",
+            summary=f"triage skipped: {error.user_message}",
+        )  # fmt: skip
+        trace.append(emit(runtime, event))
+        return []
+
+
 async def intake(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
     """Fill the brief's missing tone and categories with the triage classifiers."""
     brief = Brief.model_validate(state["brief"])
-    triage = runtime.context.triage
     trace: list[dict[str, Any]] = []
     usage: dict[str, float] = {}
-    if triage is not None:
-        (result,) = await asyncio.to_thread(triage.classify, [brief.text])
+    results = await _classify(runtime, state, brief, trace)
+    if results:
+        (result,) = results
         thread_id = state["thread_id"]
         trace.append(emit(runtime, classifier_event(thread_id, "intake", "tone", result.tone)))
         trace.append(

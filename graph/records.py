@@ -7,9 +7,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.base import Constraints
 from graph.context import CampaignContext
 from graph.planner import Deliverable
 from graph.state import AssetRecord, AssetStatus, AssetVersion
+from tools.checks import run_checks
 from tools.event_log import ContentEvent
 from tools.events import TraceEvent
 
@@ -96,3 +98,29 @@ def unified_diff(before: str, after: str, asset_id: str) -> str:
         tofile=f"{asset_id} (edited)",
     )
     return "".join(lines)
+
+
+def with_human_version(
+    asset: AssetRecord, text: str, user: str, now: float, title: str | None = None
+) -> tuple[AssetRecord, str]:
+    """The asset with a human-written version appended and checks re-run; plus the diff."""
+    before = current_version(asset)
+    version: AssetVersion = {
+        "version": asset["version"] + 1,
+        "text": text,
+        "title": title if title is not None else (before["title"] if before else ""),
+        "fields": before["fields"] if before else {},
+        "author": f"human:{user or 'someone'}",
+        "created_at": now,
+    }
+    checks = run_checks(text, Constraints.model_validate(asset["constraints"]))
+    edited: AssetRecord = {
+        **asset,
+        "version": version["version"],
+        "versions": [*asset["versions"], version],
+        "checks": {name: result.model_dump() for name, result in checks.items()},
+        "flagged": not all(result.passed for result in checks.values()),
+        "failed": False,
+        "error": "",
+    }
+    return edited, unified_diff(before["text"] if before else "", text, asset["asset_id"])

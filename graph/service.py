@@ -11,7 +11,6 @@ at the next step boundary with every finished step checkpointed; ``resume`` cont
 
 from __future__ import annotations
 
-import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -31,7 +30,15 @@ from graph.context import BrandMemoryLike, CampaignContext, TriageLike
 from graph.edits import CampaignEdits, draft_update, fork_values, plan_update
 from graph.gates import GatePayload, PublishDecision, parse_resume
 from graph.planner import Deliverable, build_plan
-from graph.service_support import LocalLeases, default_parts
+from graph.service_support import (
+    FROM_SETTINGS,
+    FromSettings,
+    LocalLeases,
+    call_sink,
+    default_parts,
+    node_event,
+    open_memory_and_triage,
+)
 from graph.views import (
     CampaignView,
     CheckpointInfo,
@@ -54,14 +61,6 @@ LeaseFactory = Callable[[str], AbstractAsyncContextManager[Any]]
 """``thread_id`` -> an async context manager holding the thread's one-writer lease."""
 
 RECURSION_LIMIT = 10_000
-
-
-async def _call(sink: Callable[..., Awaitable[None] | None] | None, *args: Any) -> None:
-    if sink is None:
-        return
-    result = sink(*args)
-    if inspect.isawaitable(result):
-        await result
 
 
 class CampaignService:
@@ -90,8 +89,8 @@ class CampaignService:
         settings: Settings,
         *,
         specialists: Mapping[str, Specialist] | None = None,
-        memory: BrandMemoryLike | None = None,
-        triage: TriageLike | None = None,
+        memory: BrandMemoryLike | FromSettings | None = FROM_SETTINGS,
+        triage: TriageLike | FromSettings | None = FROM_SETTINGS,
         connector: Connector | None = None,
         event_log: EventLog | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
@@ -101,9 +100,18 @@ class CampaignService:
 
         Without ``checkpointer`` it runs on the Redis saver (embedded Redis unless
         ``REDIS_URL`` is set) with the saver's lease; with one (e.g. ``InMemorySaver``) it uses
-        process-local leases. ``specialists`` default to ``agents.registry.build_specialists``.
+        process-local leases. ``specialists`` default to ``agents.registry.build_specialists``;
+        ``memory`` and ``triage`` default to what the ``campaign_memory`` / ``campaign_triage``
+        settings ask for (pass None to run without them).
         """
         parts = default_parts(settings, checkpointer, specialists, connector, event_log)
+        loaded_memory, loaded_triage = open_memory_and_triage(
+            settings,
+            memory=isinstance(memory, FromSettings),
+            triage=isinstance(triage, FromSettings),
+        )
+        memory = loaded_memory if isinstance(memory, FromSettings) else memory
+        triage = loaded_triage if isinstance(triage, FromSettings) else triage
         context = CampaignContext(
             settings=settings,
             specialists=parts.specialists,
@@ -229,7 +237,14 @@ class CampaignService:
             pass
         finally:
             self._controls.pop(thread_id, None)
-        return outcome_of(await self.graph.aget_state(config))
+        outcome = outcome_of(await self.graph.aget_state(config))
+        if outcome.gate is not None:
+            gate = outcome.gate
+            event = TraceEvent(
+                kind="gate", thread_id=thread_id, node=f"{gate.gate}_gate", summary=gate.message
+            )
+            await call_sink(on_event, event)
+        return outcome
 
     async def _pump(
         self,
@@ -241,13 +256,13 @@ class CampaignService:
         started: dict[str, float] = {}
         async for mode, chunk in stream:
             if mode == "custom" and "event" in chunk:
-                await _call(on_event, TraceEvent.model_validate(chunk["event"]))
+                await call_sink(on_event, TraceEvent.model_validate(chunk["event"]))
             elif mode == "custom" and "token" in chunk:
-                await _call(on_token, chunk["token"]["asset_id"], chunk["token"]["chunk"])
+                await call_sink(on_token, chunk["token"]["asset_id"], chunk["token"]["chunk"])
             elif mode == "tasks":
-                event = _node_event(thread_id, chunk, started)
+                event = node_event(thread_id, chunk, started)
                 if event is not None:
-                    await _call(on_event, event)
+                    await call_sink(on_event, event)
 
     def request_stop(self, thread_id: str) -> bool:
         """Pause a running campaign at the next step boundary; False when none is running."""
@@ -363,25 +378,3 @@ class CampaignService:
                 raise InputError(f"campaign {target} already exists")
             await self.graph.aupdate_state(config, values, as_node="supervisor")
         return target
-
-
-def _node_event(
-    thread_id: str, chunk: dict[str, Any], started: dict[str, float]
-) -> TraceEvent | None:
-    """A ``node`` trace event for a task that started or finished (``tasks`` stream mode)."""
-    name, task_id = str(chunk.get("name", "")), str(chunk.get("id", ""))
-    if "input" in chunk:
-        started[task_id] = time.perf_counter()
-        return TraceEvent(kind="node", thread_id=thread_id, node=name, summary="started")
-    began = started.pop(task_id, None)
-    if began is None:
-        return None
-    outcome = (
-        "interrupted"
-        if chunk.get("interrupts")
-        else ("failed" if chunk.get("error") else "finished")
-    )
-    latency = (time.perf_counter() - began) * 1000
-    return TraceEvent(
-        kind="node", thread_id=thread_id, node=name, latency_ms=latency, summary=outcome
-    )

@@ -8,7 +8,9 @@ memory unless one is passed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import inspect
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +18,12 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.base import Specialist
+from graph.context import BrandMemoryLike, TriageLike
 from tools.connectors.base import Connector
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.errors import CampaignBusy
 from tools.event_log import EventLog, InMemoryEventLog, RedisEventLog
+from tools.events import TraceEvent
 from tools.redis_server import connect
 from tools.settings import Settings
 
@@ -84,4 +88,65 @@ def default_parts(
         specialists=specialists,
         connector=connector,
         event_log=event_log or RedisEventLog(connect(settings)),
+    )
+
+
+class FromSettings:
+    """Marker: build this part as the settings ask (see ``open_memory_and_triage``)."""
+
+
+FROM_SETTINGS = FromSettings()
+
+
+def open_memory_and_triage(
+    settings: Settings, *, memory: bool = True, triage: bool = True
+) -> tuple[BrandMemoryLike | None, TriageLike | None]:
+    """Brand memory and triage as the ``campaign_memory`` / ``campaign_triage`` settings ask.
+
+    A switched-on part that cannot load (no trained classifier, unreadable index) is a
+    ``ConfigError`` saying how to fix it, not a silent downgrade.
+    """
+    from graph.cli_plugins import load_attribute
+
+    brand_memory: BrandMemoryLike | None = None
+    classifiers: TriageLike | None = None
+    if memory and settings.campaign_memory:
+        open_memory = load_attribute("tools.memory", "open_memory", "BRANDLOOM_CAMPAIGN_MEMORY")
+        brand_memory = open_memory(settings)
+    if triage and settings.campaign_triage:
+        load_triage = load_attribute(
+            "agents.classifiers", "load_triage", "BRANDLOOM_CAMPAIGN_TRIAGE"
+        )
+        classifiers = load_triage(settings)
+    return brand_memory, classifiers
+
+
+async def call_sink(sink: Callable[..., Awaitable[None] | None] | None, *args: Any) -> None:
+    """Call an event/token sink, sync or async (None: nothing to do)."""
+    if sink is None:
+        return
+    result = sink(*args)
+    if inspect.isawaitable(result):
+        await result
+
+
+def node_event(
+    thread_id: str, chunk: dict[str, Any], started: dict[str, float]
+) -> TraceEvent | None:
+    """A ``node`` trace event for a task that started or finished (``tasks`` stream mode)."""
+    name, task_id = str(chunk.get("name", "")), str(chunk.get("id", ""))
+    if "input" in chunk:
+        started[task_id] = time.perf_counter()
+        return TraceEvent(kind="node", thread_id=thread_id, node=name, summary="started")
+    began = started.pop(task_id, None)
+    if began is None:
+        return None
+    outcome = (
+        "interrupted"
+        if chunk.get("interrupts")
+        else ("failed" if chunk.get("error") else "finished")
+    )
+    latency = (time.perf_counter() - began) * 1000
+    return TraceEvent(
+        kind="node", thread_id=thread_id, node=name, latency_ms=latency, summary=outcome
     )

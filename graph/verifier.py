@@ -21,6 +21,7 @@ from graph.intake import classifier_event
 from graph.records import current_version, emit, transition
 from graph.state import AssetRecord, AssetStatus, CampaignState
 from tools.checks import CheckResult, failures, run_checks
+from tools.errors import BrandloomError
 from tools.events import TraceEvent
 
 
@@ -70,7 +71,10 @@ async def _classify(
     predictions: list[TriageResultLike | None] = [None] * len(texts)
     if triage is None or not readable:
         return predictions
-    results = await asyncio.to_thread(triage.classify, [texts[i] for i in readable])
+    try:
+        results = await asyncio.to_thread(triage.classify, [texts[i] for i in readable])
+    except BrandloomError:  # a text the classifier refuses: no tone check, no tags
+        return predictions
     for index, result in zip(readable, results, strict=True):
         predictions[index] = result
     return predictions

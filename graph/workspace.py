@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, get_args
 
+from pydantic import ValidationError
+
 from agents.base import Tone
 from graph.context import BrandMemoryLike
 from graph.gates import AssetDecision, GatePayload
+from graph.planner import Deliverable
 from graph.service import CampaignService, EventSink, TokenSink
 from graph.views import RunOutcome
 from graph.workspace_commands import AssetChoice, Command, parse_message, plan_json
@@ -326,7 +329,7 @@ class Workspace:
             return await self.decide(user, chat_id, [choice], Sinks())
         async with self._lock(record.thread_id):
             if command.name == "edit_plan":
-                view = await service.edit_plan(record.thread_id, command.deliverables)
+                view = await service.edit_plan(record.thread_id, _deliverables(command))
             else:
                 view = await service.edit_draft(
                     record.thread_id, command.asset_id, command.text, user
@@ -356,6 +359,16 @@ class Workspace:
             f"Forked from checkpoint `{checkpoint_id}` into campaign `{new_id}`"
             f"{f' with tone {tone}' if tone else ''}. Type `resume` to run it."
         )
+
+
+def _deliverables(command: Command) -> list[Deliverable]:
+    """The edited plan rows, validated before the engine sees them."""
+    try:
+        return [Deliverable.model_validate(row) for row in command.deliverables]
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"edit plan: {where}: {first['msg']}") from None
 
 
 def _asset_decision(choice: AssetChoice) -> AssetDecision:

@@ -6,7 +6,6 @@ Choices coming back from the browser are re-validated here (a client can send an
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,13 +13,13 @@ from typing import Any, cast
 
 from graph.context import TriageLike
 from graph.service import CampaignService
+from graph.service_support import open_memory_and_triage
 from graph.workspace import BrandKitMemory, Workspace
 from tools.campaign_owners import CampaignOwners, workspace_db_path
-from tools.errors import BrandloomError, InputError
+from tools.errors import InputError
 from tools.settings import Settings
 from tools.users import UserStore
 
-log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
 ROLES = ("router", "writer", "critic")
 """Model roles a user can choose per campaign in the chat settings."""
@@ -89,14 +88,8 @@ def read_choices(raw: dict[str, Any] | None, settings: Settings) -> tuple[dict[s
 
 
 def _memory_and_triage(settings: Settings) -> tuple[BrandKitMemory | None, TriageLike | None]:
-    """Brand memory and triage when built and usable; the workspace runs without them."""
-    from graph.cli_plugins import open_memory_and_triage
-
-    try:
-        memory, triage = open_memory_and_triage(settings)
-    except BrandloomError as error:
-        log.warning("running without brand memory/triage: %s", error.user_message)
-        return None, None
+    """Brand memory and triage as the ``campaign_memory``/``campaign_triage`` settings ask."""
+    memory, triage = open_memory_and_triage(settings)
     return cast("BrandKitMemory | None", memory), triage
 
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     """Prune each campaign to its newest N checkpoints on every save; unset keeps all (forks)."""
     redis_cluster: bool = False
     """REDIS_URL names a node of a Redis Cluster: use the cluster clients."""
+    checkpoint_lease_seconds: float = 30.0
+    """How long a crashed run keeps its campaign locked (live runs renew every third of it)."""
 
     # --- models (roles map to ``provider:model`` ids) ------------------------------------
     model_router: str = "local:smollm2-135m"

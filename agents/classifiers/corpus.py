@@ -25,8 +25,8 @@ CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
 TRAIN_FILE = "train.jsonl"
 HELDOUT_FILE = "heldout.jsonl"
 SEED = 20261124
-ROWS_PER_PAIR: dict[Split, int] = {"train": 24, "calib": 7, "heldout": 10}
-"""Rows per (tone, category) pair and split: 1008 / 294 / 420 rows."""
+ROWS_PER_PAIR: dict[Split, int] = {"train": 30, "calib": 8, "heldout": 10}
+"""Rows per (tone, category) pair and split: 1260 / 336 / 420 rows."""
 
 TONE_SLOTS = frozenset({"line", "greeting", "signoff", "headline", "cta"})
 STICKY_SLOTS = frozenset({"brand", "product", "first_name", "last_name", "sender", "author"})

@@ -18,7 +18,6 @@ import importlib.resources
 import threading
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from autogen_core.models import CreateResult, FinishReasons, LLMMessage, RequestUsage
@@ -156,10 +155,20 @@ def decode_complete_utf8(data: bytes) -> tuple[str, bytes]:
     return data.decode("utf-8", errors="replace"), b""
 
 
-@cache
+_LOADED: dict[LocalModelConfig, LocalModel] = {}
+_LOADING = threading.Lock()
+
+
 def load_local_model(config: LocalModelConfig) -> LocalModel:
-    """The process-wide model for this configuration (loaded on first use)."""
-    return LocalModel(config)
+    """The process-wide model for this configuration (loaded once, on first use).
+
+    Loading is serialised: concurrent first calls must not load the file twice, and llama.cpp
+    silences output during a load by swapping file descriptors, which is not safe to overlap.
+    """
+    with _LOADING:
+        if config not in _LOADED:
+            _LOADED[config] = LocalModel(config)
+        return _LOADED[config]
 
 
 class LocalLlamaClient(StreamingChatClient):

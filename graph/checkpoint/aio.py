@@ -53,11 +53,13 @@ class AsyncRedisSaver(RedisSaverBase):
         return cls(redis.asyncio.Redis.from_url(url, decode_responses=False), **options)
 
     def lease(
-        self, thread_id: str, *, ttl_ms: int = 30_000, renew: bool = True
+        self, thread_id: str, *, ttl_ms: int | None = None, renew: bool = True
     ) -> AsyncThreadLease:
         """The one-writer lease of ``thread_id`` (``async with saver.lease(t): ...``)."""
         key = self.keys.thread(thread_id).lease
-        return AsyncThreadLease(self.client, key, thread_id, ttl_ms=ttl_ms, renew=renew)
+        return AsyncThreadLease(
+            self.client, key, thread_id, ttl_ms=ttl_ms or self.lease_ttl_ms, renew=renew
+        )
 
     def _note_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -158,7 +160,7 @@ class AsyncRedisSaver(RedisSaverBase):
             return
         with redis_errors("save pending writes", target.thread_id):
             await self._put_writes(
-                keys=self.thread_keys(target.thread_id), args=[self.ttl_ms, *argv]
+                keys=self.thread_keys(target.thread_id), args=[self.ttl_ms, target.name, *argv]
             )
 
     # --- deletion, copy, prune -------------------------------------------------------------

@@ -26,6 +26,7 @@ class RedisSaverBase(BaseCheckpointSaver[str]):
         ttl_seconds: expire a thread this long after its last read or write (None: never).
         keep_last: prune every namespace to its newest N checkpoints inside each put (None:
             keep the whole history; forking and time travel need it).
+        lease_ttl_ms: default TTL of ``lease()``: how long a crashed holder blocks a thread.
         serde: LangGraph serializer (default: JsonPlusSerializer, msgpack, no pickle).
     """
 
@@ -35,6 +36,7 @@ class RedisSaverBase(BaseCheckpointSaver[str]):
         prefix: str = "brandloom:cp",
         ttl_seconds: int | None = None,
         keep_last: int | None = None,
+        lease_ttl_ms: int = 30_000,
         serde: SerializerProtocol | None = None,
     ) -> None:
         super().__init__(serde=serde)
@@ -45,6 +47,7 @@ class RedisSaverBase(BaseCheckpointSaver[str]):
         self.keys = KeySpace(prefix)
         self.ttl_ms = ttl_seconds * 1000 if ttl_seconds else 0
         self.keep_last = keep_last or 0
+        self.lease_ttl_ms = lease_ttl_ms
         self._registered_runs: set[tuple[str, str]] = set()
 
     def get_next_version(self, current: str | None, channel: None = None) -> str:

@@ -17,13 +17,15 @@ def open_savers(
     """A sync and an async saver on the same Redis and key space.
 
     ``settings.redis_cluster`` picks the cluster clients (``REDIS_URL`` then names any node of
-    the cluster); ``checkpoint_ttl_seconds`` and ``checkpoint_keep_last`` configure both savers.
+    the cluster); ``checkpoint_ttl_seconds``, ``checkpoint_keep_last`` and
+    ``checkpoint_lease_seconds`` configure both savers.
     """
     url = redis_url(settings)
     options = {
         "prefix": prefix,
         "ttl_seconds": settings.checkpoint_ttl_seconds,
         "keep_last": settings.checkpoint_keep_last,
+        "lease_ttl_ms": round(settings.checkpoint_lease_seconds * 1000),
     }
     if settings.redis_cluster:
         sync_cluster = redis.RedisCluster.from_url(url, decode_responses=False)

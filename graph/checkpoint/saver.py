@@ -53,10 +53,16 @@ class RedisSaver(RedisSaverBase):
     def from_url(cls, url: str, **options: Any) -> RedisSaver:
         return cls(redis.Redis.from_url(url, decode_responses=False), **options)
 
-    def lease(self, thread_id: str, *, ttl_ms: int = 30_000, renew: bool = True) -> ThreadLease:
+    def lease(
+        self, thread_id: str, *, ttl_ms: int | None = None, renew: bool = True
+    ) -> ThreadLease:
         """The one-writer lease of ``thread_id`` (``with saver.lease(t): ...``)."""
         return ThreadLease(
-            self.client, self.keys.thread(thread_id).lease, thread_id, ttl_ms=ttl_ms, renew=renew
+            self.client,
+            self.keys.thread(thread_id).lease,
+            thread_id,
+            ttl_ms=ttl_ms or self.lease_ttl_ms,
+            renew=renew,
         )
 
     # --- reads -----------------------------------------------------------------------------
@@ -150,7 +156,9 @@ class RedisSaver(RedisSaverBase):
         if not argv:
             return
         with redis_errors("save pending writes", target.thread_id):
-            self._put_writes(keys=self.thread_keys(target.thread_id), args=[self.ttl_ms, *argv])
+            self._put_writes(
+                keys=self.thread_keys(target.thread_id), args=[self.ttl_ms, target.name, *argv]
+            )
 
     # --- deletion, copy, prune -------------------------------------------------------------
 

@@ -156,9 +156,17 @@ return 1
 PUT_WRITES: Final = (
     _COMMON
     + r"""
--- ARGV: ttl, then triples (field, value, overwrite '1'|'0'); regular writes are first-wins
+-- ARGV: ttl, m, then triples (field, value, overwrite '1'|'0'); regular writes are first-wins.
+-- Writes that arrive after their checkpoint was pruned or deleted (LangGraph sends them in the
+-- background) are dropped: the checkpoint is gone and a newer one exists in its namespace.
+local m = ARGV[2]
+if redis.call('HEXISTS', D, 'c' .. m) == 0 then
+  local ns = string.sub(m, 1, string.find(m, NUL, 1, true) - 1)
+  local newer = redis.call('ZRANGEBYLEX', I, '(c' .. m, '(c' .. ns .. '\1', 'LIMIT', 0, 1)
+  if #newer > 0 then return 0 end
+end
 local members = {}
-for j = 2, #ARGV, 3 do
+for j = 3, #ARGV, 3 do
   if ARGV[j + 2] == '1' then
     redis.call('HSET', D, ARGV[j], ARGV[j + 1])
   else

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 import pytest
 
-from agents.base import Constraints
+from agents.base import AssetKind, Constraints
 from agents.providers.local import decode_complete_utf8
 from agents.registry import build_specialists
 from tests.agents.conftest import make_request
@@ -55,3 +57,27 @@ def test_utf8_split_across_tokens_is_held_back_until_complete() -> None:
     text, pending = decode_complete_utf8(encoded[:-2])
     assert (text, pending) == ("tea ", encoded[4:-2])
     assert decode_complete_utf8(pending + encoded[-2:]) == ("🍵", b"")
+
+
+@pytest.mark.local_model
+async def test_concurrent_first_calls_load_once_and_leave_stdout_alone(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        model_writer="local:smollm2-135m",
+        model_fallbacks="",
+        model_max_tokens=8,
+        local_model_seed=4242,  # a configuration no other test loaded yet
+    )
+    stdout_before = os.fstat(1)
+    specialists = build_specialists(settings)
+    kinds: list[AssetKind] = ["newsletter", "seo_meta", "video_script"]
+    results = await asyncio.gather(
+        *(specialists[kind].draft(make_request(asset_kind=kind)) for kind in kinds)
+    )
+    assert [r.failed for r in results] == [False] * 3
+    assert all(r.events[0].completion_tokens > 0 for r in results)
+    stdout_after = os.fstat(1)
+    assert (stdout_after.st_dev, stdout_after.st_ino) == (
+        stdout_before.st_dev,
+        stdout_before.st_ino,
+    )

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+expect.set_options(timeout=30_000)
 USERS: dict[str, str] = {"ana": "editor", "paula": "approver", "vera": "viewer", "bob": "editor"}
 """Users every test server knows; each one's password is ``<name>-password``."""
 SCRIPTED_MODELS = {
@@ -70,7 +71,9 @@ class WorkspaceServer:
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir.parent / f"chainlit-{self.port}.log"
+        """The server's output, kept with the screenshots."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        return ARTIFACTS / f"chainlit-{self.port}.log"
 
     def environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
@@ -213,4 +216,7 @@ def sign_in(page: Page, server: WorkspaceServer, name: str, password: str | None
 def send(page: Page, text: str) -> None:
     """Type a message in the composer and send it."""
     page.fill("#chat-input", text)
-    page.keyboard.press("Enter")
+    submit = page.locator("#chat-submit")
+    expect(submit).to_be_enabled()
+    submit.click()
+    expect(page.locator("#chat-input")).to_have_value("")

@@ -25,7 +25,9 @@ def button(page: Page, label: str):
 
 def answer_prompt(page: Page, text: str) -> None:
     """Answer an AskUserMessage (edit text / reject reason) through the composer."""
-    expect(page.get_by_text(re.compile(r": send (the new text|the reason|your note)\.")).last).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r": send (the new text|the reason|your note)\.")).last
+    ).to_be_visible()
     send(page, text)
 
 
@@ -79,6 +81,8 @@ def test_commission_review_and_publish_as_approver(
     assert all(json.loads(path.read_text()) for path in receipts)
 
     send(page, "trace")
-    expect(page.get_by_text("### Trace").or_(page.get_by_role("heading", name="Trace"))).to_be_visible()
+    expect(
+        page.get_by_text("### Trace").or_(page.get_by_role("heading", name="Trace"))
+    ).to_be_visible()
     expect(page.get_by_text(re.compile(r"human decisions"))).to_be_visible()
     screenshot(page, name, "6-trace")

@@ -75,6 +75,8 @@ def make_service(tmp_path: Path) -> Callable[..., CampaignService]:
             checkpointer=InMemorySaver(),
             connector=OutboxConnector(tmp_path / "outbox"),
             event_log=InMemoryEventLog(),
+            memory=None,
+            triage=None,
         )
 
     return build

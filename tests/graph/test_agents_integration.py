@@ -42,6 +42,8 @@ def _service(tmp_path: Path, models: dict[str, ScriptedModel]) -> CampaignServic
         checkpointer=InMemorySaver(),
         connector=OutboxConnector(tmp_path / "outbox"),
         event_log=InMemoryEventLog(),
+        memory=None,
+        triage=None,
     )
 
 

@@ -220,3 +220,22 @@ async def test_open_savers_builds_both_savers_from_settings(settings: Settings) 
         < sync_saver.client.pttl(sync_saver.keys.thread(config["configurable"]["thread_id"]).data)
         <= 60_000
     )
+
+
+def test_late_writes_for_a_pruned_checkpoint_leave_nothing_behind(
+    redis_client: redis.Redis,
+) -> None:
+    saver = RedisSaver(redis_client, prefix=unique_prefix(), keep_last=1)
+    app = build_review_graph().compile(checkpointer=saver)
+    config = thread_config()
+    _finish_campaign(app, config)
+    history = list(saver.list(config))
+    assert len(history) == 1
+    pruned = {"configurable": {**config["configurable"], "checkpoint_ns": "", "checkpoint_id": "0"}}
+    saver.put_writes(pruned, [("log", ["late"])], "slow-task")  # LangGraph sends writes async
+    data_key = saver.keys.thread(config["configurable"]["thread_id"]).data
+    assert not [f for f in redis_client.hkeys(data_key) if f.startswith(b"w")]
+
+    ahead = {"configurable": {**pruned["configurable"], "checkpoint_id": "z-not-yet-saved"}}
+    saver.put_writes(ahead, [("log", ["early"])], "fast-task")  # its put may still be in flight
+    assert [f for f in redis_client.hkeys(data_key) if f.startswith(b"w")]

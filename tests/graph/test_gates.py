@@ -127,3 +127,21 @@ async def test_publish_reject_keeps_assets_unpublished(make_service, tmp_path: P
     outcome = await service.resume("t1", {"action": "reject", "role": "approver", "reason": "hold"})
     assert outcome.phase == "cancelled" and "hold" in outcome.stop_reason
     assert not (tmp_path / "outbox" / "t1").exists()
+
+
+async def test_runs_stream_trace_events_and_tokens(make_service) -> None:
+    service = make_service()
+    events, tokens = [], []
+    await service.start("t1", SMALL_BRIEF, "alice", events.append)
+    assert [e.node for e in events if e.kind == "gate"] == ["plan_gate"]
+    await service.resume("t1", {"action": "approve"}, events.append, lambda a, c: tokens.append(a))
+    kinds = {(e.kind, e.node) for e in events}
+    assert {("model_call", "draft"), ("check", "verify"), ("decision", "plan_gate")} <= kinds
+    assert ("node", "supervisor") in kinds and ("gate", "review_gate") in kinds
+    assert all(e.thread_id == "t1" for e in events)
+    assert sorted(set(tokens)) == ["newsletter", "social_post-01", "social_post-02"]
+    finished = [e for e in events if e.kind == "node" and e.summary == "finished"]
+    assert finished and all(e.latency_ms >= 0 for e in finished)
+    stored = {e.event_id for e in service.trace("t1")}
+    streamed = {e.event_id for e in events if e.kind not in ("node", "gate")}
+    assert streamed <= stored

@@ -14,7 +14,8 @@ from tools.settings import Settings
 
 
 def _open(settings: Settings, specialist: TinySpecialist) -> CampaignService:
-    return CampaignService.open(settings, specialists=dict.fromkeys(ALL_KINDS, specialist))
+    specialists = dict.fromkeys(ALL_KINDS, specialist)
+    return CampaignService.open(settings, specialists=specialists, memory=None, triage=None)
 
 
 async def test_campaign_survives_a_new_service_and_publishes_once(settings: Settings) -> None:
@@ -48,3 +49,21 @@ async def test_a_busy_campaign_refuses_a_second_writer(settings: Settings) -> No
     assert service.pending_gate("redis-t2").gate == "plan"
     outcome = await service.resume("redis-t2", {"action": "approve"})
     assert outcome.gate.gate == "review"
+
+
+async def test_fork_on_the_redis_saver(settings: Settings) -> None:
+    specialist = TinySpecialist()
+    service = _open(settings, specialist)
+    await service.start("redis-t3", SMALL_BRIEF, "alice")
+    await service.resume("redis-t3", {"action": "approve"})
+    at_plan_gate = next(c for c in service.history("redis-t3") if c.next_nodes == ["plan_gate"])
+    fork_id = await service.fork(
+        "redis-t3", at_plan_gate.checkpoint_id, {"tone": "playful", "note": "more fun"}
+    )
+    outcome = await service.resume(fork_id)
+    assert outcome.gate.gate == "plan"
+    assert all(d["constraints"]["tone"] == "playful" for d in outcome.gate.plan["deliverables"])
+    outcome = await service.resume(fork_id, {"action": "approve"})
+    forked = [r for r in specialist.requests if r.thread_id == fork_id]
+    assert len(forked) == 3 and all("campaign note: more fun" in r.feedback for r in forked)
+    assert service.pending_gate("redis-t3").gate == "review"

@@ -17,8 +17,10 @@ are found; a very selective filter falls back to exact search over the matching 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,10 @@ from usearch.index import Index
 from tools.errors import StoreError
 from tools.memory.base import MemoryStore, MetadataValue, QueryMatch, StoreStats, VectorRecord
 from tools.memory.filters import MetadataFilter, matches
+
+SAVE_INTERVAL_SECONDS = 30.0
+"""Least time between two saves of a namespace's ANN index after writes (a restart after a
+crash rebuilds a stale index from SQLite, so this only bounds rebuild work, never correctness)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -72,6 +78,7 @@ class _Space:
             expansion_search=params.expansion_search,
         )
         self.generation = generation
+        self.saved_at = time.monotonic()
         self.rows: dict[int, tuple[str, dict[str, MetadataValue]]] = {}
         self.keys: dict[str, int] = {}
 
@@ -160,6 +167,7 @@ class EmbeddedMemoryStore(MemoryStore):
                 raise
             if generation == space.generation + 1:
                 space.generation = generation
+                self._save_if_due(namespace, space)
             else:
                 self._spaces.pop(namespace, None)
 
@@ -288,13 +296,22 @@ class EmbeddedMemoryStore(MemoryStore):
             space.add(keys, [r[1] for r in rows], vectors.reshape(len(rows), -1), metas)
         return space
 
+    def _save_if_due(self, namespace: str, space: _Space) -> None:
+        """Save the ANN index at most every ``SAVE_INTERVAL_SECONDS`` (and always on close)."""
+        if time.monotonic() - space.saved_at >= SAVE_INTERVAL_SECONDS:
+            self._save(namespace, space)
+
     def _save(self, namespace: str, space: _Space) -> None:
         path = self._ann_path(namespace)
         if not space.rows:
             path.unlink(missing_ok=True)
             return
-        space.index.save(str(path))
-        _stamp_path(path).write_text(str(space.generation))
+        partial = path.with_suffix(".partial")
+        space.index.save(str(partial))
+        os.replace(partial, path)  # readers never see a half-written index
+        partial.write_text(str(space.generation))
+        os.replace(partial, _stamp_path(path))
+        space.saved_at = time.monotonic()
 
     def _ann_path(self, namespace: str) -> Path:
         return self.root / "ann" / f"{namespace}.usearch"

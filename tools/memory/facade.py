@@ -29,11 +29,10 @@ from tools.memory.base import (
     NEVER,
     MemoryKind,
     MemoryStore,
-    QueryMatch,
     VectorRecord,
     epoch_seconds,
 )
-from tools.memory.filters import MetadataFilter, all_of
+from tools.memory.filters import MetadataFilter
 from tools.memory.hot import HotTier
 from tools.memory.ingest import Chunk, Chunking, chunk_text, clean_text, read_chunks
 from tools.memory.items import (
@@ -44,6 +43,7 @@ from tools.memory.items import (
     check_brand,
     item_id_for,
 )
+from tools.memory.recall import PREFERENCE_SLOTS, checked_queries, merge_preferences, recall_filters
 from tools.memory.records import (
     ProgressCallback,
     TextEmbedder,
@@ -58,10 +58,6 @@ from tools.memory.records import (
 MemoryRole = Literal["viewer", "editor", "approver"]
 """Who is acting; only editors and approvers may write memory."""
 WRITE_ROLES: tuple[MemoryRole, ...] = ("editor", "approver")
-PREFERENCE_SLOTS = 2
-"""Places reserved for reviewer preferences in each recall result."""
-MAX_QUERIES = 64
-"""Most queries in one recall."""
 
 
 class BrandMemory:
@@ -125,8 +121,8 @@ class BrandMemory:
 
         ``asset_kind`` limits reviewer preferences to those given for that kind of asset.
         """
-        namespace, texts = brand_namespace(brand), _checked_queries(queries, top_k)
-        main_filter, pref_filter = _recall_filters(kinds, asset_kind)
+        namespace, texts = brand_namespace(brand), checked_queries(queries, top_k)
+        main_filter, pref_filter = recall_filters(kinds, asset_kind)
         embedder = self.embedder
         keys = [query_key(embedder, q, kinds, top_k, asset_kind) for q in texts]
         generation = self.hot.generation(namespace) if self.hot else -1
@@ -183,7 +179,7 @@ class BrandMemory:
                 metadata_filter=pref_filter,
                 now=now,
             )
-            found = _merge(prefs, found, top_k)
+            found = merge_preferences(prefs, found, top_k)
         return [to_item(check_brand(brand), m) for m in found]
 
     def profile(self, brand: str) -> BrandProfile:
@@ -380,42 +376,6 @@ class BrandMemory:
             raise PermissionDenied(
                 f"the {acting} role cannot change brand memory: editors and approvers only"
             )
-
-
-def _checked_queries(queries: list[str], top_k: int) -> list[str]:
-    if isinstance(queries, str) or not isinstance(queries, list | tuple):
-        raise InputError("recall takes a list of query texts")
-    if len(queries) > MAX_QUERIES:
-        raise InputError(f"at most {MAX_QUERIES} queries per recall")
-    if not 1 <= top_k <= 50:
-        raise InputError(f"top_k must be between 1 and 50, got {top_k}")
-    cleaned = [clean_text(q) if isinstance(q, str) else None for q in queries]
-    if any(not q for q in cleaned):
-        raise InputError("every recall query must be a non-empty text")
-    return [q for q in cleaned if q]
-
-
-def _recall_filters(
-    kinds: list[MemoryKind] | None, asset_kind: str | None
-) -> tuple[MetadataFilter | None, MetadataFilter | None]:
-    """Filters of the main query and of the reviewer-preference query (None: skip it)."""
-    if kinds is not None and (not kinds or any(k not in MEMORY_KINDS for k in kinds)):
-        raise InputError(f"kinds must be a non-empty list of {', '.join(MEMORY_KINDS)}")
-    kind_filter = {"kind": {"$in": list(kinds)}} if kinds else None
-    same_asset = {"asset_kind": asset_kind} if asset_kind else None
-    other_prefs = (
-        {"$or": [{"kind": {"$ne": "reviewer_preference"}}, same_asset]} if same_asset else None
-    )
-    wants_prefs = kinds is None or "reviewer_preference" in kinds
-    pref_filter = all_of({"kind": "reviewer_preference"}, same_asset) if wants_prefs else None
-    return all_of(kind_filter, other_prefs), pref_filter
-
-
-def _merge(prefs: list[QueryMatch], found: list[QueryMatch], top_k: int) -> list[QueryMatch]:
-    """Keep the preferences, fill up with the best other matches, order by score."""
-    pref_ids = {m.item_id for m in prefs}
-    others = [m for m in found if m.item_id not in pref_ids][: top_k - len(prefs)]
-    return sorted([*prefs, *others], key=lambda m: -m.score)
 
 
 __all__ = ["BrandMemory", "MemoryRole", "ProgressCallback", "TextEmbedder"]
