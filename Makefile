@@ -38,7 +38,7 @@ unit: $(STAMP)
 test: $(STAMP) browser-deps lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) .brandloom .pytest_cache .mypy_cache .ruff_cache

@@ -169,8 +169,11 @@ async def round_trips() -> list[tuple[str, dict[str, int], int]]:
     return rows
 
 
-async def memory_rows() -> list[tuple[str, int, int, int]]:
-    """(scenario, invokes on the thread, Redis bytes per thread, serialized bytes per thread)."""
+async def memory_rows() -> list[tuple[str, int, int, int, int]]:
+    """(scenario, invokes per thread, Redis bytes, bytes the saver wrote, latest state bytes).
+
+    All per thread; the latest state is the serialized size of the thread's current values
+    (what a saver must keep at the very least)."""
     client = redis.Redis.from_url(REDIS_URL)
     rows = []
     scenarios: list[tuple[str, dict[str, Any], int, int]] = [
@@ -183,9 +186,8 @@ async def memory_rows() -> list[tuple[str, int, int, int]]:
     ]
     for label, options, threads, invokes in scenarios:
         prefix = f"blbench:{uuid.uuid4().hex[:12]}"
-        app = build_campaign_graph("sync").compile(
-            checkpointer=RedisSaver(client, prefix=prefix, **options)
-        )
+        saver = RedisSaver(client, prefix=prefix, **options)
+        app = build_campaign_graph("sync").compile(checkpointer=saver)
         try:
             for _ in range(threads):
                 config = _config()
@@ -193,7 +195,8 @@ async def memory_rows() -> list[tuple[str, int, int, int]]:
                     app.invoke(initial_input(), config, durability="sync")
             used = probes.memory_under(client, prefix) // threads
             held = probes.serialized_bytes_under(client, prefix) // threads
-            rows.append((label, invokes, used, held))
+            latest = len(saver.serde.dumps_typed(app.get_state(config).values)[1])
+            rows.append((label, invokes, used, held, latest))
         finally:
             delete_prefix(prefix)
     return rows

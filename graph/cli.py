@@ -39,8 +39,8 @@ app = typer.Typer(
 )
 console = Console(file=sys.__stdout__)
 """Bound to the process's real stdout: llama.cpp swaps ``sys.stdout`` while it loads a model."""
-LEASE_WAIT_SECONDS = 40.0
-"""How long ``resume`` waits for the lease of a crashed run to expire (its TTL is 30 s)."""
+LEASE_WAIT_MARGIN_SECONDS = 10.0
+"""``resume`` waits the lease TTL plus this for the lease of a crashed run to expire."""
 
 
 def _read_brief(brief: str | None, brief_file: Path | None, products_file: Path | None) -> str:
@@ -130,8 +130,9 @@ async def _first_resume(
 
 
 async def _when_free(run: Callable[[], Awaitable[RunOutcome]]) -> RunOutcome:
-    """Run, waiting up to ``LEASE_WAIT_SECONDS`` for a crashed run's lease to expire."""
-    deadline = time.monotonic() + LEASE_WAIT_SECONDS
+    """Run, waiting up to the lease TTL (plus a margin) for a crashed run's lease to expire."""
+    wait = get_settings().checkpoint_lease_seconds + LEASE_WAIT_MARGIN_SECONDS
+    deadline = time.monotonic() + wait
     while True:
         try:
             return await run()

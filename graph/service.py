@@ -11,6 +11,7 @@ at the next step boundary with every finished step checkpointed; ``resume`` cont
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -40,9 +41,11 @@ from graph.service_support import (
     open_memory_and_triage,
 )
 from graph.views import (
+    CampaignKpis,
     CampaignView,
     CheckpointInfo,
     RunOutcome,
+    campaign_kpis,
     campaign_view,
     checkpoint_info,
     outcome_of,
@@ -61,6 +64,8 @@ LeaseFactory = Callable[[str], AbstractAsyncContextManager[Any]]
 """``thread_id`` -> an async context manager holding the thread's one-writer lease."""
 
 RECURSION_LIMIT = 10_000
+THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+"""Campaign ids name folders (outbox) and Redis keys: a safe, bounded alphabet."""
 
 
 class CampaignService:
@@ -132,8 +137,10 @@ class CampaignService:
     # --- runs --------------------------------------------------------------------------------
 
     def _config(self, thread_id: str) -> RunnableConfig:
-        if not isinstance(thread_id, str) or not thread_id.strip():
-            raise InputError("a campaign needs a thread id")
+        if not isinstance(thread_id, str) or not THREAD_ID.match(thread_id):
+            raise InputError(
+                f"invalid campaign id {str(thread_id)[:40]!r}: use letters, digits, '.', '_', '-'"
+            )
         return {
             "configurable": {"thread_id": thread_id},
             "max_concurrency": self.settings.max_concurrency,
@@ -307,6 +314,12 @@ class CampaignService:
     def reviews(self, thread_id: str) -> list[dict[str, Any]]:
         """Every human decision recorded on assets (with diffs for edits), in order."""
         return list(self._snapshot(thread_id).values.get("reviews", []))
+
+    def kpis(self, thread_id: str) -> CampaignKpis:
+        """Rewrite rate, human edits, cost, latency and time-to-publish of a campaign."""
+        return campaign_kpis(
+            self.view(thread_id), self.content_events(thread_id), self.trace(thread_id)
+        )
 
     def content_events(self, thread_id: str) -> list[ContentEvent]:
         """The campaign's content event log (asset transitions)."""

@@ -81,10 +81,11 @@ def default_parts(
     from graph.checkpoint import open_savers
 
     sync_saver, async_saver = open_savers(settings)
+    lease_ms = max(100, int(settings.checkpoint_lease_seconds * 1000))
     return ServiceParts(
         checkpointer=async_saver,
         sync_checkpointer=sync_saver,
-        leases=lambda thread_id: async_saver.lease(thread_id),
+        leases=lambda thread_id: async_saver.lease(thread_id, ttl_ms=lease_ms),
         specialists=specialists,
         connector=connector,
         event_log=event_log or RedisEventLog(connect(settings)),

@@ -25,7 +25,13 @@ from graph.gates import AssetDecision, GatePayload
 from graph.planner import Deliverable
 from graph.service import CampaignService, EventSink, TokenSink
 from graph.views import RunOutcome
-from graph.workspace_commands import AssetChoice, Command, parse_message, plan_json
+from graph.workspace_commands import (
+    MAX_MESSAGE_CHARS,
+    AssetChoice,
+    Command,
+    parse_message,
+    plan_json,
+)
 from graph.workspace_render import (
     Card,
     gate_cards,
@@ -86,12 +92,14 @@ class Workspace:
         campaigns: CampaignOwners,
         default_models: dict[str, str],
         memory: BrandKitMemory | None = None,
+        max_message_chars: int = MAX_MESSAGE_CHARS,
     ) -> None:
         self.services = services
         self.users = users
         self.campaigns = campaigns
         self.default_models = default_models
         self.memory = memory
+        self.max_message_chars = max_message_chars
         self._locks: dict[str, asyncio.Lock] = {}
         self._review_drafts: dict[str, dict[str, AssetDecision]] = {}
 
@@ -144,7 +152,8 @@ class Workspace:
         budget_usd: float | None = None,
     ) -> Reply:
         """One chat message: a brief in a new chat, a command afterwards."""
-        command = parse_message(text, has_campaign=self.campaigns.for_chat(chat_id) is not None)
+        has_campaign = self.campaigns.for_chat(chat_id) is not None
+        command = parse_message(text, has_campaign=has_campaign, max_chars=self.max_message_chars)
         if command.name == "help":
             return Reply(HELP)
         if command.name == "brief":

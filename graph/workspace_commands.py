@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from tools.errors import InputError
 
 MAX_MESSAGE_CHARS = 200_000
-"""Longest chat message accepted (the brief's own size cap is the same)."""
+"""Default cap of a chat message (the workspace passes ``settings.brief_max_chars``)."""
 
 CommandName = Literal[
     "brief",
@@ -79,15 +79,13 @@ class Command(BaseModel):
     deliverables: list[dict[str, Any]] = Field(default_factory=list)
 
 
-def parse_message(raw: str, *, has_campaign: bool) -> Command:
+def parse_message(raw: str, *, has_campaign: bool, max_chars: int = MAX_MESSAGE_CHARS) -> Command:
     """Read one chat message; ``InputError`` for empty, huge or malformed input."""
     text = (raw or "").strip()
     if not text:
         raise InputError("the message is empty: write a brief, or `help` for commands")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise InputError(
-            f"the message is too long ({len(text)} characters, max {MAX_MESSAGE_CHARS})"
-        )
+    if len(text) > max_chars:
+        raise InputError(f"the message is too long ({len(text)} characters, max {max_chars})")
     head, _, rest = text.partition("\n")
     words = head.split()
     verb = words[0].lower()

@@ -113,4 +113,5 @@ def open_workspace(settings: Settings) -> Workspace:
         CampaignOwners(workspace_db_path(settings)),
         default_models(settings),
         memory=memory,
+        max_message_chars=settings.brief_max_chars,
     )

@@ -21,7 +21,7 @@ def cli_env(tmp_path: Path, embedded_redis: EmbeddedRedis) -> dict[str, str]:
     env.update(
         BRANDLOOM_DATA_DIR=str(tmp_path / "data"),
         REDIS_URL=embedded_redis.url,
-        BRANDLOOM_MODEL_WRITER="scripted",
+        BRANDLOOM_MODEL_WRITER="scripted:echo",
         BRANDLOOM_MODEL_ROUTER="scripted",
         BRANDLOOM_MODEL_CRITIC="scripted",
         BRANDLOOM_CAMPAIGN_MEMORY="false",
@@ -67,7 +67,7 @@ def test_bad_arguments_print_one_line_and_fail(cli_env, args: list[str], message
 def test_auto_approved_campaign_runs_to_published(cli_env, tmp_path: Path) -> None:
     result = brandloom(cli_env, "run", "--auto-approve", "--brief", BRIEF, "--thread-id", "cli-t1")
     assert result.returncode == 0, result.stderr
-    assert "published" in result.stdout
+    assert "published" in result.stdout and "6/6" in result.stdout  # scripted:echo drafts pass
     outbox = tmp_path / "data" / "outbox" / "cli-t1"
     assert len(list(outbox.glob("*.receipt.json"))) == 2
     again = brandloom(cli_env, "resume", "cli-t1")

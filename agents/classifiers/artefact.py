@@ -40,7 +40,7 @@ class TriageArtefact:
 def save_artefact(artefact: TriageArtefact, directory: Path) -> list[Path]:
     """Write both files (weights first, metadata last); returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, Any] = {}
     heads_meta: dict[str, dict[str, Any]] = {}
     for task, head in artefact.heads.items():
         arrays[f"{task}_weight"] = head.weight.astype(np.float32)
@@ -72,7 +72,9 @@ def load_artefact(directory: Path) -> TriageArtefact:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         with np.load(weights_path, allow_pickle=False) as arrays:
-            heads = {task: _head(task, meta["heads"][task], arrays) for task in TASKS}
+            heads: dict[str, LinearHead] = {
+                task: _head(task, meta["heads"][task], arrays) for task in TASKS
+            }
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"unreadable triage model in {directory} ({exc}): {TRAIN_HINT}") from exc
     if meta.get("format_version") != FORMAT_VERSION:

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+Indices = Sequence[int] | NDArray[np.integer[Any]]
+"""Label indices, one per row."""
 
-def confusion_matrix(
-    truth: Sequence[int], predicted: Sequence[int], n_labels: int
-) -> NDArray[np.int64]:
+
+def confusion_matrix(truth: Indices, predicted: Indices, n_labels: int) -> NDArray[np.int64]:
     """Counts with rows = true label, columns = predicted label."""
     matrix = np.zeros((n_labels, n_labels), dtype=np.int64)
     for true_index, predicted_index in zip(truth, predicted, strict=True):
-        matrix[true_index, predicted_index] += 1
+        matrix[int(true_index), int(predicted_index)] += 1
     return matrix
 
 
-def macro_f1(truth: Sequence[int], predicted: Sequence[int], n_labels: int) -> float:
+def macro_f1(truth: Indices, predicted: Indices, n_labels: int) -> float:
     """Unweighted mean of per-label F1 (a label absent from both sides counts as 0)."""
     matrix = confusion_matrix(truth, predicted, n_labels).astype(np.float64)
     true_positive = np.diag(matrix)

@@ -9,6 +9,7 @@ call fails the test instead of passing silently. ``ScriptExhausted`` is delibera
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 
 from autogen_core import FunctionCall
@@ -100,10 +101,32 @@ class ScriptedModel(StreamingChatClient):
         yield CreateResult(finish_reason="stop", content=answer, usage=usage, cached=False)
 
 
+_LENGTH = re.compile(r"Length: (?:(\d+) to |at most )(\d+) words\.")
+_MUST_INCLUDE = re.compile(r"^Must include: (.+)\.$", re.MULTILINE)
+
+
+def echo_answer(messages: Sequence[LLMMessage]) -> str:
+    """``scripted:echo``: a draft meeting the length and required terms the prompt states.
+
+    Deterministic and endless: CLI, crash and browser tests get drafts that pass the verifier.
+    """
+    prompt = message_text(messages[-1]) if messages else ""
+    length = _LENGTH.search(prompt)
+    low, high = (int(length.group(1) or 0), int(length.group(2))) if length else (0, 60)
+    must = _MUST_INCLUDE.search(prompt)
+    terms = [t.strip() for t in must.group(1).split(",")] if must else []
+    head = " ".join([*terms, "scripted draft"])
+    count = max(low, min(high, 40)) - len(head.split())
+    body = head + " " + " ".join(f"point{i}" for i in range(max(count, 0)))
+    return f"TITLE: Scripted draft\nBODY:\n{body.strip()}."
+
+
 def build(model_name: str, settings: Settings) -> ChatModel:
-    """Factory entry: ``scripted`` / ``scripted:<name>`` with the default answer."""
+    """Factory entry: ``scripted`` / ``scripted:<name>`` with the default answer;
+    ``scripted:echo`` answers ``echo_answer`` (drafts that pass the verifier)."""
     model_id = f"scripted:{model_name}" if model_name else "scripted"
-    return ChatModel(model_id=model_id, client=ScriptedModel(default_answer))
+    answer = echo_answer if model_name == "echo" else default_answer
+    return ChatModel(model_id=model_id, client=ScriptedModel(answer))
 
 
 def scripted_resolver(models: Mapping[str, ScriptedModel]) -> ModelResolver:

@@ -1,8 +1,22 @@
 """Brandloom's LangGraph checkpointer on core Redis commands (Redis 6.2+, Valkey, Cluster).
 
 ``RedisSaver`` (sync) and ``AsyncRedisSaver`` (asyncio) share one storage layout (``keys.py``)
-and Lua scripts (``scripts.py``); ``open_savers(settings)`` builds both. ``ThreadLease`` /
-``AsyncThreadLease`` give one writer per thread (``saver.lease(thread_id)``).
+and Lua scripts (``scripts.py``); ``open_savers(settings)`` builds both on the configured or
+embedded Redis. ``ThreadLease`` / ``AsyncThreadLease`` give one writer per thread
+(``saver.lease(thread_id)``). Both savers pass every base and extended capability of
+``langgraph-checkpoint-conformance``.
+
+Running it in production:
+
+- Persistence: ``appendonly yes`` with ``appendfsync everysec`` (at most one second of
+  checkpoints lost on a power cut; ``always`` loses none at a write-latency cost). The embedded
+  server already runs that way. RDB snapshots alone can lose minutes of campaign state.
+- Memory: ``maxmemory-policy noeviction`` (or a ``volatile-*`` policy together with
+  ``BRANDLOOM_CHECKPOINT_TTL_SECONDS``); an eviction policy that drops arbitrary keys would
+  drop half of a thread. ``BRANDLOOM_CHECKPOINT_KEEP_LAST`` bounds a thread's size (at the
+  price of forks and time travel further back than N checkpoints).
+- Cluster: set ``BRANDLOOM_REDIS_CLUSTER=true`` and point ``REDIS_URL`` at any node; every key
+  of a thread shares the hash tag ``{<thread>}``, so all scripts run in one slot.
 """
 
 from __future__ import annotations

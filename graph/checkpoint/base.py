@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
 import redis
-from langgraph.checkpoint.base import BaseCheckpointSaver, SerializerProtocol
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple, SerializerProtocol
 
 from graph.checkpoint import codec
 from graph.checkpoint.keys import KeySpace, ThreadKeys, require_text
@@ -71,16 +72,26 @@ class RedisSaverBase(BaseCheckpointSaver[str]):
         self._registered_runs = {pair for pair in self._registered_runs if pair[0] not in gone}
 
     @staticmethod
-    def _thread_ids(thread_ids: Sequence[str]) -> list[str]:
-        if isinstance(thread_ids, str) or not isinstance(thread_ids, Sequence):
-            raise InputError("thread_ids must be a list of thread ids, not a single string")
-        return [require_text(t, "thread_id") for t in thread_ids]
+    def _thread_ids(thread_ids: Iterable[str]) -> list[str]:
+        return _ids(thread_ids, "thread_id")
 
     @staticmethod
-    def _run_ids(run_ids: Sequence[str]) -> list[str]:
-        if isinstance(run_ids, str) or not isinstance(run_ids, Sequence):
-            raise InputError("run_ids must be a list of run ids, not a single string")
-        return [require_text(r, "run_id") for r in run_ids]
+    def _run_ids(run_ids: Iterable[str]) -> list[str]:
+        return _ids(run_ids, "run_id")
+
+    @staticmethod
+    def _root_config(thread_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+
+    @staticmethod
+    def _refuse_delta_thread(latest: CheckpointTuple | None) -> None:
+        """InputError for a thread using DeltaChannel: pruning would silently empty it."""
+        if latest is not None and codec.DELTA_METADATA_KEY in latest.metadata:
+            thread_id = latest.config["configurable"]["thread_id"]
+            raise InputError(
+                f"thread {thread_id!r} uses a DeltaChannel, whose value is rebuilt from older "
+                "checkpoints: it cannot be pruned (nothing was pruned)"
+            )
 
     @staticmethod
     def _keep_for(strategy: str, keep_last: int | None) -> int:
@@ -93,6 +104,13 @@ class RedisSaverBase(BaseCheckpointSaver[str]):
         if keep < 1:
             raise InputError("keep_last must be at least 1")
         return keep
+
+
+def _ids(values: Iterable[str], what: str) -> list[str]:
+    """A list of ids (any iterable but a lone string), each checked by ``require_text``."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InputError(f"{what}s must be a list of ids, not a single string")
+    return [require_text(value, what) for value in values]
 
 
 @contextmanager

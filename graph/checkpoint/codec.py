@@ -84,14 +84,31 @@ def unpack_typed(raw: bytes) -> tuple[str, bytes]:
     return str(type_name), bytes(payload)
 
 
+DELTA_METADATA_KEY = "counters_since_delta_snapshot"
+"""Present in the metadata of threads using LangGraph's (beta) DeltaChannel."""
+
+
+@dataclass(frozen=True)
+class PutPlan:
+    """One put, ready for the PUT script."""
+
+    target: Target
+    run_id: str
+    """Run id from the metadata ('' when none): the run index needs it."""
+    argv: list[Any]
+    """ARGV after ttl and keep: m, record, refs, parent + NUL + run, run, blob field/values."""
+    uses_delta_channels: bool
+    """Pruning would break such threads (their values are rebuilt from older checkpoints)."""
+
+
 def put_args(
     serde: SerializerProtocol,
     config: RunnableConfig,
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
     new_versions: ChannelVersions,
-) -> tuple[Target, str, list[Any]]:
-    """``(target, run_id, ARGV tail)`` for the PUT script: m, record, refs, parent, run, blobs."""
+) -> PutPlan:
+    """Serialize one checkpoint: record, blobs of the channels in ``new_versions``, refs."""
     if not isinstance(checkpoint, Mapping) or "id" not in checkpoint:
         raise InputError("checkpoint must be a LangGraph Checkpoint mapping with an 'id'")
     parent = target_of(config)
@@ -113,7 +130,7 @@ def put_args(
         blobs += [blob_field(target.checkpoint_ns, channel, str(version)), pack_typed(typed)]
     parent_and_run = f"{parent.checkpoint_id}\0{run}"
     argv = [target.name, record, ormsgpack.packb(refs), parent_and_run, run, *blobs]
-    return target, run, argv
+    return PutPlan(target, run, argv, DELTA_METADATA_KEY in full_metadata)
 
 
 def put_writes_args(

@@ -69,13 +69,8 @@ class ListQuery:
             return checkpoint_name(self.target.checkpoint_ns, self.before_id)
         return ""
 
-    def argv(self, upper: str) -> list[Any]:
-        return [
-            self.target.checkpoint_ns,
-            "1" if self.all_namespaces else "0",
-            upper,
-            self.page_size(),
-        ]
+    def argv(self, upper: str, page: int) -> list[Any]:
+        return [self.target.checkpoint_ns, "1" if self.all_namespaces else "0", upper, page]
 
     def accept(self, found: CheckpointTuple) -> bool:
         """Whether ``found`` is part of the answer (and count it against the limit)."""

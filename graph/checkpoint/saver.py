@@ -86,15 +86,16 @@ class RedisSaver(RedisSaverBase):
         keys = self.thread_keys(query.target.thread_id)
         upper = query.first_upper()
         while not query.done:
+            page = query.page_size()
             with redis_errors("list checkpoints", query.target.thread_id):
-                names, rows = self._list(keys=keys, args=[self.ttl_ms, *query.argv(upper)])
+                names, rows = self._list(keys=keys, args=[self.ttl_ms, *query.argv(upper, page)])
             for row in rows:
                 found = codec.decode_row(self.serde, query.target.thread_id, row) if row else None
                 if found is not None and query.accept(found):
                     yield found
                     if query.done:
                         return
-            if len(names) < query.page_size():
+            if len(names) < page:
                 return
             upper = text(names[-1])
 
@@ -107,14 +108,14 @@ class RedisSaver(RedisSaverBase):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        target, run_id, argv = codec.put_args(
-            self.serde, config, checkpoint, metadata, new_versions
-        )
+        plan = codec.put_args(self.serde, config, checkpoint, metadata, new_versions)
+        target = plan.target
         keys = self.thread_keys(target.thread_id)
-        args = [self.ttl_ms, self.keep_last, *argv]
+        keep = 0 if plan.uses_delta_channels else self.keep_last
+        args = [self.ttl_ms, keep, *plan.argv]
         with redis_errors("save a checkpoint", target.thread_id):
-            if self._needs_run_registration(run_id, target.thread_id):
-                self._register_run_and_put(run_id, target.thread_id, keys, args)
+            if self._needs_run_registration(plan.run_id, target.thread_id):
+                self._register_run_and_put(plan.run_id, target.thread_id, keys, args)
             else:
                 self._put(keys=keys, args=args)
         return {
@@ -220,6 +221,9 @@ class RedisSaver(RedisSaverBase):
         """
         threads = self._thread_ids(thread_ids)
         keep = self._keep_for(strategy, keep_last)
+        if keep:
+            for thread_id in threads:
+                self._refuse_delta_thread(self.get_tuple(self._root_config(thread_id)))
         for thread_id in threads:
             if keep == 0:
                 self.delete_thread(thread_id)

@@ -62,6 +62,7 @@ class WorkspaceServer:
 
     data_dir: Path
     models: dict[str, str] = field(default_factory=lambda: dict(SCRIPTED_MODELS))
+    """Environment overrides: model ids per role and any other ``BRANDLOOM_*`` setting."""
     port: int = field(default_factory=free_loopback_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -138,12 +139,12 @@ class WorkspaceServer:
 _SESSION_SECRET = secrets.token_urlsafe(32)
 
 
-def make_server(data_dir: Path, models: dict[str, str] | None = None) -> WorkspaceServer:
-    """A started server whose users file holds ``USERS``."""
+def make_server(data_dir: Path, **env: str) -> WorkspaceServer:
+    """A started server whose users file holds ``USERS``; ``env`` overrides settings."""
     store = UserStore(data_dir / "users.json")
     for name, role in USERS.items():
         store.add(name, role, password_of(name))
-    server = WorkspaceServer(data_dir=data_dir, models=models or dict(SCRIPTED_MODELS))
+    server = WorkspaceServer(data_dir=data_dir, models={**SCRIPTED_MODELS, **env})
     server.start()
     return server
 

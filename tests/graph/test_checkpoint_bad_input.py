@@ -133,3 +133,19 @@ def test_unreachable_redis_is_a_store_error(tmp_path: Any) -> None:
     saver = RedisSaver(client, prefix=unique_prefix())
     with pytest.raises(StoreError, match="failed to read a checkpoint for thread 'campaign-1'"):
         saver.get_tuple(thread_config("campaign-1"))
+
+
+def test_threads_with_delta_channels_are_never_pruned(redis_client: redis.Redis) -> None:
+    saver = RedisSaver(redis_client, prefix=unique_prefix(), keep_last=1)
+    config: dict[str, Any] = {"configurable": {"thread_id": "delta-thread", "checkpoint_ns": ""}}
+    metadata: Any = {"source": "loop", "step": 0, "counters_since_delta_snapshot": {"log": [1, 1]}}
+    for step in range(3):
+        checkpoint: Any = {"v": 4, "id": f"cp-{step}", "ts": "", "channel_values": {},
+                           "channel_versions": {}, "versions_seen": {}}  # fmt: skip
+        config = saver.put(config, checkpoint, {**metadata, "step": step}, {})
+    thread = {"configurable": {"thread_id": "delta-thread"}}
+    assert len(list(saver.list(thread))) == 3  # keep_last does not apply to this thread
+
+    with pytest.raises(InputError, match="DeltaChannel"):
+        saver.prune(["delta-thread"])
+    assert len(list(saver.list(thread))) == 3

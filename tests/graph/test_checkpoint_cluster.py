@@ -159,3 +159,36 @@ async def test_async_saver_and_lease_on_the_cluster(cluster_ports: list[int]) ->
             assert await saver.aget_tuple(config) is None
     finally:
         await client.aclose()
+
+
+async def test_campaign_service_runs_on_the_cluster(
+    cluster_ports: list[int], tmp_path: Path
+) -> None:
+    """The real campaign graph, through CampaignService, on cluster savers from settings."""
+    from graph.service import CampaignService
+    from tests.graph.conftest import ALL_KINDS, SMALL_BRIEF, TinySpecialist, approve_all
+    from tools.event_log import InMemoryEventLog
+    from tools.settings import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        REDIS_URL=f"redis://127.0.0.1:{cluster_ports[2]}/0",
+        redis_cluster=True,
+    )
+    service = CampaignService.open(
+        settings,
+        specialists=dict.fromkeys(ALL_KINDS, TinySpecialist()),
+        memory=None,
+        triage=None,
+        event_log=InMemoryEventLog(),
+    )
+    threads = [f"cluster-campaign-{k}-{uuid.uuid4().hex[:6]}" for k in range(4)]
+    for thread_id in threads:
+        await service.start(thread_id, SMALL_BRIEF, "alice")
+        await service.resume(thread_id, {"action": "approve"})
+        gate = service.pending_gate(thread_id)
+        assert gate is not None and gate.gate == "review"
+        await service.resume(thread_id, approve_all(gate))
+        outcome = await service.resume(thread_id, {"action": "approve", "role": "approver"})
+        assert outcome.phase == "published"
+        assert len(service.history(thread_id)) > 5

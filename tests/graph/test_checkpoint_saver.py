@@ -203,7 +203,11 @@ def test_ids_are_escaped_into_one_hash_tag() -> None:
 
 async def test_open_savers_builds_both_savers_from_settings(settings: Settings) -> None:
     configured = settings.model_copy(
-        update={"checkpoint_ttl_seconds": 60, "checkpoint_keep_last": 2}
+        update={
+            "checkpoint_ttl_seconds": 60,
+            "checkpoint_keep_last": 2,
+            "checkpoint_lease_seconds": 5,
+        }
     )
     sync_saver, async_saver = open_savers(configured, prefix=unique_prefix())
     assert (sync_saver.ttl_ms, sync_saver.keep_last) == (60_000, 2)
@@ -213,6 +217,9 @@ async def test_open_savers_builds_both_savers_from_settings(settings: Settings) 
         .compile(checkpointer=async_saver)
         .ainvoke({"log": [], "draft": ""}, config)
     )
+    async with async_saver.lease("leased-campaign", renew=False):
+        lease_key = async_saver.keys.thread("leased-campaign").lease
+        assert 0 < await async_saver.client.pttl(lease_key) <= 5_000
     seen_by_sync = await asyncio.to_thread(sync_saver.get_tuple, config)
     assert seen_by_sync is not None and seen_by_sync.metadata["step"] == 1
     assert (
@@ -239,3 +246,50 @@ def test_late_writes_for_a_pruned_checkpoint_leave_nothing_behind(
     ahead = {"configurable": {**pruned["configurable"], "checkpoint_id": "z-not-yet-saved"}}
     saver.put_writes(ahead, [("log", ["early"])], "fast-task")  # its put may still be in flight
     assert [f for f in redis_client.hkeys(data_key) if f.startswith(b"w")]
+
+
+def test_list_pages_match_in_memory_saver(saver: RedisSaver) -> None:
+    from langgraph.checkpoint.base import empty_checkpoint
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    reference = InMemorySaver()
+    parents: dict[str, dict] = {}
+    for step in range(130):
+        for ns in ("", "child:1") if step % 26 == 0 else ("",):
+            config = parents.get(ns) or {
+                "configurable": {"thread_id": "paged", "checkpoint_ns": ns}
+            }
+            checkpoint = {**empty_checkpoint(), "channel_values": {"n": step}}
+            checkpoint["channel_versions"] = {"n": saver.get_next_version(None)}
+            metadata = {"source": "loop" if step % 3 else "input", "step": step}
+            versions = dict(checkpoint["channel_versions"])
+            parents[ns] = saver.put(config, checkpoint, metadata, versions)
+            reference.put(config, checkpoint, metadata, versions)
+    root = {"configurable": {"thread_id": "paged", "checkpoint_ns": ""}}
+    ids = [t.checkpoint["id"] for t in reference.list(root)]
+    queries: list[dict] = [
+        {},
+        {"limit": 7},
+        {"limit": 120},
+        {"before": {"configurable": {"checkpoint_id": ids[30]}}},
+        {"before": {"configurable": {"checkpoint_id": ids[30]}}, "limit": 60},
+        {"filter": {"source": "input"}},
+        {"filter": {"source": "loop"}, "limit": 70},
+        {"limit": 0},
+    ]
+    for query in queries:
+        expected = [
+            (t.checkpoint["id"], t.metadata, t.checkpoint["channel_values"])
+            for t in reference.list(root, **query)
+        ]
+        got = [
+            (t.checkpoint["id"], t.metadata, t.checkpoint["channel_values"])
+            for t in saver.list(root, **query)
+        ]
+        assert got == expected, query
+    every_ns = {"configurable": {"thread_id": "paged"}}
+    assert sorted(t.checkpoint["id"] for t in saver.list(every_ns)) == sorted(
+        t.checkpoint["id"] for t in reference.list(every_ns)
+    )
+    one = {"configurable": {"thread_id": "paged", "checkpoint_id": ids[5]}}
+    assert [t.checkpoint["id"] for t in saver.list(one)] == [ids[5]]

@@ -115,3 +115,10 @@ async def test_bad_briefs_are_refused_before_anything_is_written(
         await service.start("t1", brief, "alice")
     with pytest.raises(NotFoundError):
         service.view("t1")
+
+
+@pytest.mark.parametrize("thread_id", ["", "../etc", "a b", "x" * 200, "-lead"])
+async def test_unsafe_campaign_ids_are_refused(make_service, thread_id: str) -> None:
+    service = make_service()
+    with pytest.raises(InputError, match="invalid campaign id"):
+        await service.start(thread_id, SMALL_BRIEF, "alice")

@@ -28,7 +28,7 @@ def test_add_query_stats_reindex(workspace) -> None:
     added = runner.invoke(app, ["add", *files, "--brand", "Acme"])
     assert added.exit_code == 0, added.output
     assert "Embedding" in added.output and "Storing" in added.output
-    assert "2 files, 3 chunks, 3 added, 0 duplicates skipped" in added.output
+    assert "Acme: 2 files, 3 chunks: 3 added, 0 duplicates skipped" in added.output
     again = runner.invoke(app, ["add", files[0], "--brand", "Acme", "--kind", "fact"])
     assert "0 added, 1 duplicates skipped" in again.output
     style = runner.invoke(app, ["add", files[0], "--brand", "Acme", "--kind", "style_rule"])

@@ -95,10 +95,7 @@ def add(
         report = _with_progress(
             lambda progress: memory.add_files(brand, files, kind=_kind(kind), progress=progress)
         )
-    console.print(
-        f"{report.brand}: {report.files} files, {report.chunks} chunks, "
-        f"{report.added} added, {report.duplicates} duplicates skipped"
-    )
+    console.print(f"{report.brand}: {report}")
 
 
 def _kind(kind: str) -> MemoryKind:

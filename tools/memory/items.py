@@ -49,6 +49,13 @@ class IngestReport(BaseModel):
     item_ids: list[str] = Field(default_factory=list)
     """Ids of every chunk, new or duplicate, in input order."""
 
+    def __str__(self) -> str:
+        """One line for users: what was read and what was stored."""
+        read = f"{self.files} files, " if self.files else ""
+        return (
+            f"{read}{self.chunks} chunks: {self.added} added, {self.duplicates} duplicates skipped"
+        )
+
 
 class BrandProfile(BaseModel):
     """A brand's memory at a glance (cached in the hot tier)."""
