@@ -20,12 +20,12 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from agents.base import AssetKind, Constraints, DraftRequest
+from agents.base import AssetKind, Constraints, DraftRequest, Specialist
 from agents.providers.local import LocalLlamaClient, LocalModel, load_local_model
 from agents.providers.model import GenerationOptions
 from agents.providers.scripted import ScriptedModel, scripted_resolver
@@ -154,20 +154,29 @@ async def measure(rounds: int) -> tuple[list[dict[str, Run]], Settings]:
     client = first.models[0].client  # the other arms reuse the very same loaded model
     assert isinstance(client, LocalLlamaClient)
     model = load_local_model(client.config)
-    sets: list[dict[str, Run]] = []
-    for round_index in range(rounds + 1):  # round 0 warms up (load, caches) and is dropped
-        for prompt_index, (kind, goal) in enumerate(PROMPTS):
-            specialist = specialists[kind]
-            assert isinstance(specialist, AgentSpecialist)
-            request = request_for(kind, goal)
-            shift = prompt_index % len(ARMS)
-            runs: dict[str, Run] = {}
-            for arm in ARMS[shift:] + ARMS[:shift]:
-                model.llama.reset()
-                runs[arm] = await RUNNERS[arm](specialist, request, model)
-            if round_index:
-                sets.append(runs)
+    await _run_arms(specialists, model, 0)  # warm-up (model load, caches), dropped
+    sets = [
+        await _run_arms(specialists, model, prompt_index)
+        for _ in range(rounds)
+        for prompt_index in range(len(PROMPTS))
+    ]
     return sets, settings
+
+
+async def _run_arms(
+    specialists: Mapping[AssetKind, Specialist], model: LocalModel, prompt_index: int
+) -> dict[str, Run]:
+    """Every arm once on one prompt, in an order rotated by the prompt's index."""
+    kind, goal = PROMPTS[prompt_index]
+    specialist = specialists[kind]
+    assert isinstance(specialist, AgentSpecialist)
+    request = request_for(kind, goal)
+    shift = prompt_index % len(ARMS)
+    runs: dict[str, Run] = {}
+    for arm in ARMS[shift:] + ARMS[:shift]:
+        model.llama.reset()
+        runs[arm] = await RUNNERS[arm](specialist, request, model)
+    return runs
 
 
 def _median_overhead(sets: list[dict[str, Run]], baseline: str) -> float:

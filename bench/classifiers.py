@@ -8,6 +8,7 @@ templates training never saw; the hand-written set is outside the generator alto
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -106,6 +107,7 @@ def measure_speed(triage: Triage, rows: list[Example]) -> list[str]:
     lines = [
         "### Speed (this machine, 2 shared CPU cores)",
         "",
+        f"- load average (1 min) during the measurement: {os.getloadavg()[0]:.1f} (other work shares the cores)",
         f"- batched classification, {len(short)} short texts (median "
         f"{statistics.median(len(t.split()) for t in short):.0f} words), batch 64: "
         f"**{batched:.0f} texts/s** (sentence embedding alone: {embed_only:.0f} texts/s)",

@@ -7,7 +7,10 @@ One run compares, side by side, on the spring-launch brief (12 deliverables):
 - ``graph + InMemorySaver``: the campaign graph through ``CampaignService`` (plan gate, fan-out,
   verifier, review gate, publish gate, publisher into a temp outbox);
 - ``graph + RedisSaver``: the same on Brandloom's Redis saver (embedded Redis on a unix socket,
-  ``durability="sync"``, with the thread lease and the Redis content event log).
+  ``durability="sync"``, with the thread lease and the Redis content event log);
+- ``graph + InMemorySaver + AutoGen specialists``: the real specialist stack (AutoGen
+  ``AssistantAgent`` per call, retry layer, trace events) on the zero-latency ``scripted:echo``
+  model: the cost of the agent layer on top of the graph.
 
 Reported: wall time per campaign (median), supersteps (checkpoints written), overhead per step
 over ``direct``, and mean time per node from the ``tasks`` stream.
@@ -30,6 +33,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.base import AssetKind, DraftRequest, DraftResult, TokenSink
+from agents.registry import build_specialists
 from graph.brief import parse_brief
 from graph.planner import build_plan
 from graph.service import CampaignService
@@ -167,9 +171,29 @@ async def main(campaigns: int) -> str:
             redis_arm = await measure(
                 "graph + RedisSaver (sync)", _service(settings, root, None), campaigns
             )
+            agents_arm = await measure(
+                "graph + InMemorySaver + AutoGen specialists",
+                _agents_service(settings, root),
+                campaigns,
+            )
         finally:
             server.stop()
-    return report(direct, [memory_arm, redis_arm], campaigns)
+    return report(direct, [memory_arm, redis_arm, agents_arm], campaigns)
+
+
+def _agents_service(settings: Settings, root: Path) -> CampaignService:
+    """The real specialist stack (AutoGen agents, retries, trace events) on ``scripted:echo``."""
+    roles = ("model_writer", "model_router", "model_critic")
+    echo = settings.model_copy(update=dict.fromkeys(roles, "scripted:echo"))
+    return CampaignService.open(
+        echo,
+        specialists=build_specialists(echo),
+        checkpointer=InMemorySaver(),
+        connector=OutboxConnector(root / "outbox-agents"),
+        event_log=InMemoryEventLog(),
+        memory=None,
+        triage=None,
+    )
 
 
 if __name__ == "__main__":

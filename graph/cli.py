@@ -72,14 +72,17 @@ async def _drive(
 ) -> RunOutcome:  # fmt: skip
     """Answer gates until the campaign is done or paused."""
     outcome = first
+    retried: set[str] = set()
     while outcome is not None and outcome.status == "gate" and outcome.gate is not None:
         gate = outcome.gate
         if auto_approve:
-            decision = auto_decision(gate, user)
+            decision = auto_decision(gate, user, retried)
         else:
             progress.__exit__(None, None, None)
             decision = ask(console, gate, user, role)
             progress.__enter__()
+        if decision is None:
+            break
         console.print(f"[dim]{gate.gate} gate: {decision.get('action', 'decisions')}[/dim]")
         outcome = await _when_free(
             partial(service.resume, thread_id, decision, on_event=progress.on_event)
@@ -199,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=args, standalone_mode=False)
     except typer.Exit as done:
         return int(done.exit_code or 0)
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
+    except (typer.Abort, KeyboardInterrupt):
+        print("aborted: `brandloom resume THREAD_ID` continues the campaign", file=sys.stderr)
         return 130
     except typer.TyperException as error:  # usage errors: bad option, missing value ...
         message = error.format_message() if hasattr(error, "format_message") else str(error)

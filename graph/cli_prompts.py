@@ -16,14 +16,26 @@ from graph.gates import AssetForReview, GatePayload
 _CHOICES = {"a": "approve", "e": "edit", "r": "reject", "s": "respond"}
 
 
-def auto_decision(gate: GatePayload, user: str) -> dict[str, Any]:
-    """Approve everything (``--auto-approve``); the CLI operator acts as approver."""
-    if gate.gate == "review":
-        decisions = {asset.asset_id: {"action": "approve"} for asset in gate.assets}
-        return {"decisions": decisions, "user": user}
+def auto_decision(gate: GatePayload, user: str, retried: set[str]) -> dict[str, Any] | None:
+    """``--auto-approve``: approve everything; the CLI operator acts as approver.
+
+    An asset whose generation failed has no text to approve: it is sent back once per
+    process (``retried`` remembers ``asset@version``); None when nothing is left to decide.
+    """
     if gate.gate == "publish":
         return {"action": "approve", "role": "approver", "user": user}
-    return {"action": "approve", "user": user}
+    if gate.gate != "review":
+        return {"action": "approve", "user": user}
+    decisions: dict[str, Any] = {}
+    for asset in gate.assets:
+        key = f"{asset.asset_id}@{asset.version}"
+        if asset.text.strip():
+            decisions[asset.asset_id] = {"action": "approve"}
+        elif key not in retried:
+            retried.add(key)
+            reason = f"generation failed ({asset.error or 'no text'}): try again"
+            decisions[asset.asset_id] = {"action": "reject", "reason": reason}
+    return {"decisions": decisions, "user": user} if decisions else None
 
 
 def _choose(prompt: str, allowed: str = "aers") -> str:
@@ -68,13 +80,13 @@ def _ask_asset(console: Console, asset: AssetForReview) -> dict[str, Any] | None
     return {"action": "approve"}
 
 
-def ask_review(console: Console, gate: GatePayload, user: str) -> dict[str, Any]:
+def ask_review(console: Console, gate: GatePayload, user: str) -> dict[str, Any] | None:
     decisions: dict[str, Any] = {}
     for asset in gate.assets:
         decision = _ask_asset(console, asset)
         if decision is not None:
             decisions[asset.asset_id] = decision
-    return {"decisions": decisions, "user": user}
+    return {"decisions": decisions, "user": user} if decisions else None
 
 
 def ask_publish(console: Console, gate: GatePayload, user: str, role: str) -> dict[str, Any]:
@@ -84,8 +96,8 @@ def ask_publish(console: Console, gate: GatePayload, user: str, role: str) -> di
     return {"action": "approve", "role": role, "user": user}
 
 
-def ask(console: Console, gate: GatePayload, user: str, role: str) -> dict[str, Any]:
-    """Ask the operator for a decision at ``gate``."""
+def ask(console: Console, gate: GatePayload, user: str, role: str) -> dict[str, Any] | None:
+    """Ask the operator for a decision at ``gate`` (None: decide later)."""
     console.print(f"\n[bold cyan]{gate.message}[/bold cyan]")
     if gate.gate == "plan":
         return ask_plan(console, gate, user)

@@ -1,10 +1,10 @@
 """The run-scoped context every node receives (LangGraph ``Runtime.context``).
 
 Clients live here, never in state: specialists, brand memory, triage classifiers, the
-publishing connector, the content event log and the clock. ``memory`` and ``triage`` are
-optional (None: that step is skipped). Their types are small protocols matching the contract
-names of ``tools.memory.BrandMemory`` and ``agents.classifiers.Triage``, so the graph does not
-import those packages.
+compliance critic, the publishing connector, the content event log and the clock. ``memory``,
+``triage`` and ``compliance`` are optional (None: that step is skipped). Their types are small
+protocols matching ``tools.memory.BrandMemory``, ``agents.classifiers.Triage`` and
+``agents.compliance.ComplianceReviewer``, so the graph does not import those packages.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from agents.base import Specialist
+from agents.base import DraftRequest, Specialist, TokenSink
 from tools.connectors.base import Connector
 from tools.event_log import EventLog
+from tools.events import TraceEvent
 from tools.settings import Settings
 
 
@@ -73,6 +74,35 @@ class TriageLike(Protocol):
     def classify(self, texts: list[str]) -> Sequence[TriageResultLike]: ...
 
 
+class ComplianceReportLike(Protocol):
+    """``agents.compliance.ComplianceReport``."""
+
+    @property
+    def verdict(self) -> str:
+        """``pass``, ``fail`` or ``unclear``."""
+        ...
+
+    @property
+    def findings(self) -> list[str]: ...
+
+    @property
+    def events(self) -> list[TraceEvent]: ...
+
+    @property
+    def failed(self) -> bool: ...
+
+    @property
+    def error(self) -> str: ...
+
+
+class ComplianceLike(Protocol):
+    """``agents.compliance.ComplianceReviewer``: reviews ``request.previous_text``."""
+
+    async def review(
+        self, request: DraftRequest, on_token: TokenSink | None = None
+    ) -> ComplianceReportLike: ...
+
+
 @dataclass
 class CampaignContext:
     """Dependencies of one campaign run, passed as ``context=`` to the compiled graph."""
@@ -84,6 +114,8 @@ class CampaignContext:
     event_log: EventLog
     memory: BrandMemoryLike | None = None
     triage: TriageLike | None = None
+    compliance: ComplianceLike | None = None
+    """The compliance critic (an extra model call per draft that passes the checks)."""
     clock: Callable[[], float] = field(default=time.time)
     """Unix time source (injectable for deterministic tests)."""
     fanout_spend: dict[str, float] = field(default_factory=dict)

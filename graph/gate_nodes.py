@@ -125,6 +125,8 @@ async def review_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -
         asset = state["assets"].get(asset_id)
         if asset is None or asset["status"] != "review":
             continue
+        if choice.action == "approve" and current_version(asset) is None:
+            continue  # nothing to approve (the service refuses this; kept in review)
         updated, record = _apply(runtime, state, asset, choice, decision.user)
         assets[asset_id] = updated
         reviews.append(record)

@@ -147,4 +147,8 @@ def parse_resume(gate: GatePayload, raw: object) -> Decision:
             raise InputError(f"no asset awaiting review with id {', '.join(unknown)}")
         if not decision.decisions:
             raise InputError("the review decision names no asset")
+        empty = {a.asset_id for a in gate.assets if not a.text.strip()}
+        for asset_id, choice in decision.decisions.items():
+            if choice.action == "approve" and asset_id in empty:
+                raise InputError(f"{asset_id} has no text to approve: edit, reject or respond")
     return decision  # type: ignore[return-value]

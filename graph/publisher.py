@@ -44,7 +44,7 @@ async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> 
     published: dict[str, AssetRecord] = {}
     trace: list[dict[str, Any]] = []
     for asset in state["assets"].values():
-        if asset["status"] != "approved":
+        if asset["status"] != "approved" or current_version(asset) is None:
             continue
         started = runtime.context.clock()
         receipt = await asyncio.to_thread(connector.publish, publish_item(thread_id, asset))

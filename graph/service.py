@@ -27,7 +27,7 @@ from langgraph.types import Command
 from agents.base import Specialist
 from graph.brief import Brief, parse_brief
 from graph.builder import build_graph
-from graph.context import BrandMemoryLike, CampaignContext, TriageLike
+from graph.context import BrandMemoryLike, CampaignContext, ComplianceLike, TriageLike
 from graph.edits import CampaignEdits, draft_update, fork_values, plan_update
 from graph.gates import GatePayload, PublishDecision, parse_resume
 from graph.planner import Deliverable, build_plan
@@ -38,6 +38,7 @@ from graph.service_support import (
     call_sink,
     default_parts,
     node_event,
+    open_compliance,
     open_memory_and_triage,
 )
 from graph.views import (
@@ -96,6 +97,7 @@ class CampaignService:
         specialists: Mapping[str, Specialist] | None = None,
         memory: BrandMemoryLike | FromSettings | None = FROM_SETTINGS,
         triage: TriageLike | FromSettings | None = FROM_SETTINGS,
+        compliance: ComplianceLike | FromSettings | None = FROM_SETTINGS,
         connector: Connector | None = None,
         event_log: EventLog | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
@@ -106,8 +108,8 @@ class CampaignService:
         Without ``checkpointer`` it runs on the Redis saver (embedded Redis unless
         ``REDIS_URL`` is set) with the saver's lease; with one (e.g. ``InMemorySaver``) it uses
         process-local leases. ``specialists`` default to ``agents.registry.build_specialists``;
-        ``memory`` and ``triage`` default to what the ``campaign_memory`` / ``campaign_triage``
-        settings ask for (pass None to run without them).
+        ``memory``, ``triage`` and ``compliance`` default to what the ``campaign_memory`` /
+        ``campaign_triage`` / ``campaign_compliance`` settings ask for (None: run without).
         """
         parts = default_parts(settings, checkpointer, specialists, connector, event_log)
         loaded_memory, loaded_triage = open_memory_and_triage(
@@ -117,6 +119,8 @@ class CampaignService:
         )
         memory = loaded_memory if isinstance(memory, FromSettings) else memory
         triage = loaded_triage if isinstance(triage, FromSettings) else triage
+        if isinstance(compliance, FromSettings):
+            compliance = open_compliance(settings)
         context = CampaignContext(
             settings=settings,
             specialists=parts.specialists,
@@ -124,6 +128,7 @@ class CampaignService:
             event_log=parts.event_log,
             memory=memory,
             triage=triage,
+            compliance=compliance,
             clock=clock,
         )
         return cls(

@@ -18,7 +18,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.base import Specialist
-from graph.context import BrandMemoryLike, TriageLike
+from graph.context import BrandMemoryLike, ComplianceLike, TriageLike
 from tools.connectors.base import Connector
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.errors import CampaignBusy
@@ -90,6 +90,15 @@ def default_parts(
         connector=connector,
         event_log=event_log or RedisEventLog(connect(settings)),
     )
+
+
+def open_compliance(settings: Settings) -> ComplianceLike | None:
+    """The compliance critic when ``campaign_compliance`` is on (``critic`` role models)."""
+    if not settings.campaign_compliance:
+        return None
+    from agents.registry import build_compliance
+
+    return build_compliance(settings)
 
 
 class FromSettings:

@@ -15,7 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.base import Constraints
+from agents.base import Constraints, DraftRequest
 from graph.context import CampaignContext, TriageResultLike
 from graph.intake import classifier_event
 from graph.records import current_version, emit, transition
@@ -85,14 +85,11 @@ async def verify(state: CampaignState, runtime: Runtime[CampaignContext]) -> dic
     drafts = [a for a in state.get("assets", {}).values() if a["status"] == "draft"]
     texts = [(current_version(a) or {"text": ""})["text"] for a in drafts]
     predictions = await _classify(runtime, texts)
-    spent = state.get("usage", {}).get("cost_usd", 0.0)
-    budget = float(state["plan"]["budget_usd"])
-    updates: dict[str, AssetRecord] = {}
     trace: list[dict[str, Any]] = []
+    checked: list[tuple[dict[str, CheckResult], dict[str, str]]] = []
     for asset, text, prediction in zip(drafts, texts, predictions, strict=True):
         constraints = Constraints.model_validate(asset["constraints"])
-        results = run_checks(text, constraints)
-        tags = dict(asset["tags"])
+        results, tags = run_checks(text, constraints), dict(asset["tags"])
         if prediction is not None:
             tone = tone_check(constraints.tone, prediction)
             if tone is not None:
@@ -102,13 +99,80 @@ async def verify(state: CampaignState, runtime: Runtime[CampaignContext]) -> dic
                 event = classifier_event(state["thread_id"], "verify", agent, label)
                 event.asset_id = asset["asset_id"]
                 trace.append(emit(runtime, event))
+        checked.append((results, tags))
+    usage = await _compliance(runtime, state, drafts, texts, [r for r, _ in checked], trace)
+    spent = state.get("usage", {}).get("cost_usd", 0.0) + usage.get("cost_usd", 0.0)
+    budget = float(state["plan"]["budget_usd"])
+    updates: dict[str, AssetRecord] = {}
+    for asset, (results, tags) in zip(drafts, checked, strict=True):
         failed = failures(results)
         revise = bool(failed) and _can_revise(asset, runtime, spent, budget)
         updates[asset["asset_id"]] = _verdict(runtime, state, asset, results, tags, failed, revise)
         trace.append(emit(runtime, _check_event(state, asset, results, failed, revise)))
     classified = sum(1 for p in predictions if p is not None)
-    usage = {"classifier_calls": 2 * classified, "large_calls_avoided": 2 * classified}
+    usage |= {"classifier_calls": 2 * classified, "large_calls_avoided": 2 * classified}
     return {"assets": updates, "trace": trace, "usage": usage}
+
+
+async def _compliance(
+    runtime: Runtime[CampaignContext],
+    state: CampaignState,
+    drafts: list[AssetRecord],
+    texts: list[str],
+    results: list[dict[str, CheckResult]],
+    trace: list[dict[str, Any]],
+) -> dict[str, float]:
+    """Ask the compliance critic about drafts that passed every other check (in parallel);
+    adds a ``compliance`` check to their results. Returns the critic's usage."""
+    critic = runtime.context.compliance
+    ready = [i for i, r in enumerate(results) if critic and not failures(r) and texts[i].strip()]
+    if critic is None or not ready:
+        return {}
+    requests = [compliance_request(state, drafts[i], texts[i]) for i in ready]
+    reports = await asyncio.gather(*(critic.review(request) for request in requests))
+    events: list[TraceEvent] = []
+    for i, report in zip(ready, reports, strict=True):
+        findings = "; ".join(report.findings)[:300]
+        detail = (
+            report.verdict
+            + (f": {findings}" if findings else "")
+            + (f" (critic failed: {report.error})" if report.failed else "")
+        )
+        results[i]["compliance"] = CheckResult(passed=report.verdict != "fail", detail=detail)
+        for event in report.events:
+            event.thread_id, event.node, event.asset_id = (
+                state["thread_id"],
+                "verify",
+                drafts[i]["asset_id"],
+            )
+            events.append(event)
+    trace.extend(emit(runtime, event) for event in events)
+    calls = [e for e in events if e.kind == "model_call"]
+    return {
+        "prompt_tokens": sum(e.prompt_tokens for e in calls),
+        "completion_tokens": sum(e.completion_tokens for e in calls),
+        "cost_usd": sum(e.cost_usd for e in calls),
+        "model_calls": len(calls),
+    }
+
+
+def compliance_request(state: CampaignState, asset: AssetRecord, text: str) -> DraftRequest:
+    """The critic's input: the asset's brief context with the draft as ``previous_text``."""
+    brief = state["brief"]
+    return DraftRequest(
+        thread_id=state["thread_id"],
+        asset_id=asset["asset_id"],
+        version=asset["version"],
+        asset_kind=asset["asset_kind"],  # type: ignore[arg-type]
+        channel=asset["channel"],
+        campaign_goal=brief.get("goal", ""),
+        brand=brief.get("brand", ""),
+        audience=brief.get("audience", ""),
+        product=asset["product"],
+        variant=asset["variant"],
+        constraints=Constraints.model_validate(asset["constraints"]),
+        previous_text=text,
+    )
 
 
 def _verdict(

@@ -4,8 +4,12 @@ campaigns run end to end (auto-approve and answered on the terminal)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -81,3 +85,60 @@ def test_gates_answered_on_the_terminal(cli_env, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "plan rejected: not this week" in result.stdout
     assert not (tmp_path / "data" / "outbox" / "cli-t2").exists()
+
+
+def test_products_file_campaign(cli_env, tmp_path: Path) -> None:
+    products = Path(__file__).resolve().parents[1] / "examples" / "products.csv"
+    brief = "Brand: Loomwell\nProduct descriptions with an SEO title and meta for these products."
+    result = brandloom(
+        cli_env, "run", "--auto-approve", "--brief", brief, "--products-file", str(products),
+        "--thread-id", "cli-t3",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    receipts = sorted(
+        p.name for p in (tmp_path / "data" / "outbox" / "cli-t3").glob("*.receipt.json")
+    )
+    assert len(receipts) == 8 and "seo_meta-lw-104.v1.receipt.json" in receipts
+
+
+@pytest.fixture
+def hanging_model(tmp_path: Path) -> Iterator[tuple[str, threading.Event]]:
+    """An OpenAI-compatible endpoint that accepts requests and never answers them."""
+    called, release = threading.Event(), threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            called.set()
+            release.wait(60)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", called
+    finally:
+        release.set()
+        server.shutdown()
+
+
+def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_model) -> None:
+    base_url, called = hanging_model
+    env = {**cli_env, "BRANDLOOM_MODEL_WRITER": "openai:gpt-4.1-mini", "OPENAI_BASE_URL": base_url,
+           "OPENAI_API_KEY": "test-key", "BRANDLOOM_TASK_TIMEOUT_SECONDS": "3"}  # fmt: skip
+    args = [sys.executable, "-m", "graph.cli", "run", "--auto-approve", "--brief", BRIEF,
+            "--thread-id", "cli-t4"]  # fmt: skip
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert called.wait(120), "the model was never called"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "stopping at the next step boundary" in out and "brandloom resume cli-t4" in out
+    resumed = brandloom(cli_env, "resume", "cli-t4", "--auto-approve")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "published" in resumed.stdout

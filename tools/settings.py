@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     """Campaigns recall brand memory before drafts and learn from review edits/rejections."""
     campaign_triage: bool = True
     """Campaigns use the tone/category classifiers at intake, in the verifier and for tags."""
+    campaign_compliance: bool = False
+    """The verifier asks the compliance critic (``critic`` role) about drafts that pass the
+    deterministic checks: one extra model call per such draft."""
     brief_max_chars: int = 200_000
     """Size cap of a brief, in characters."""
 

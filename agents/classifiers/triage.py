@@ -39,7 +39,7 @@ class LabelPrediction(BaseModel):
     """Calibrated probability of the top label, in [0, 1] (reported even when unknown)."""
     latency_ms: float
     """Wall-clock time of the ``classify`` call divided by the number of texts."""
-    candidate: str
+    candidate: str = ""
     """The top label before thresholding (for traces and debugging; do not act on it)."""
 
 

@@ -19,6 +19,7 @@ from langgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
+from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
 from graph.checkpoint import codec, scripts
@@ -48,6 +49,13 @@ class AsyncRedisSaver(RedisSaverBase):
         self._export = client.register_script(scripts.EXPORT)
         self._import = client.register_script(scripts.IMPORT)
 
+    async def _run(self, script: AsyncScript, keys: list[str], args: Sequence[Any]) -> Any:
+        """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""
+        try:
+            return await self.client.evalsha(script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await script(keys=keys, args=args)
+
     @classmethod
     def from_url(cls, url: str, **options: Any) -> AsyncRedisSaver:
         return cls(redis.asyncio.Redis.from_url(url, decode_responses=False), **options)
@@ -71,7 +79,7 @@ class AsyncRedisSaver(RedisSaverBase):
         target = codec.target_of(config)
         argv: list[Any] = [self.ttl_ms, target.checkpoint_ns, target.checkpoint_id]
         with redis_errors("read a checkpoint", target.thread_id):
-            row = await self._get(keys=self.thread_keys(target.thread_id), args=argv)
+            row = await self._run(self._get, self.thread_keys(target.thread_id), argv)
         return codec.decode_row(self.serde, target.thread_id, row) if row else None
 
     async def alist(
@@ -89,8 +97,8 @@ class AsyncRedisSaver(RedisSaverBase):
         while not query.done:
             page = query.page_size()
             with redis_errors("list checkpoints", query.target.thread_id):
-                names, rows = await self._list(
-                    keys=keys, args=[self.ttl_ms, *query.argv(upper, page)]
+                names, rows = await self._run(
+                    self._list, keys, [self.ttl_ms, *query.argv(upper, page)]
                 )
             for row in rows:
                 found = codec.decode_row(self.serde, query.target.thread_id, row) if row else None
@@ -121,7 +129,7 @@ class AsyncRedisSaver(RedisSaverBase):
             if self._needs_run_registration(plan.run_id, target.thread_id):
                 await self._register_run_and_put(plan.run_id, target.thread_id, keys, args)
             else:
-                await self._put(keys=keys, args=args)
+                await self._run(self._put, keys, args)
         return {
             "configurable": {
                 "thread_id": target.thread_id,
@@ -162,9 +170,8 @@ class AsyncRedisSaver(RedisSaverBase):
         if not argv:
             return
         with redis_errors("save pending writes", target.thread_id):
-            await self._put_writes(
-                keys=self.thread_keys(target.thread_id), args=[self.ttl_ms, target.name, *argv]
-            )
+            keys = self.thread_keys(target.thread_id)
+            await self._run(self._put_writes, keys, [self.ttl_ms, target.name, *argv])
 
     # --- deletion, copy, prune -------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from tools.errors import BrandloomError, InputError, StoreError
 
 PruneStrategy = Literal["keep_latest", "delete"]
 
-_REGISTERED_RUNS_CAP = 10_000
+_CACHE_CAP = 10_000
+"""Entries kept in the per-process caches (thread keys, registered runs) before a reset."""
 
 
 class RedisSaverBase(BaseCheckpointSaver[str]):
@@ -50,20 +51,27 @@ class RedisSaverBase(BaseCheckpointSaver[str]):
         self.keep_last = keep_last or 0
         self.lease_ttl_ms = lease_ttl_ms
         self._registered_runs: set[tuple[str, str]] = set()
+        self._thread_keys: dict[str, list[str]] = {}
 
     def get_next_version(self, current: str | None, channel: None = None) -> str:
         return codec.next_version(current)
 
     def thread_keys(self, thread_id: str) -> list[str]:
-        keys: ThreadKeys = self.keys.thread(thread_id)
-        return [keys.index, keys.data]
+        """``[index, data]`` keys of a thread (cached: computed on every saver call)."""
+        cached = self._thread_keys.get(thread_id)
+        if cached is None:
+            if len(self._thread_keys) >= _CACHE_CAP:
+                self._thread_keys.clear()
+            keys: ThreadKeys = self.keys.thread(thread_id)
+            cached = self._thread_keys[thread_id] = [keys.index, keys.data]
+        return cached
 
     def _needs_run_registration(self, run_id: str, thread_id: str) -> bool:
         """Whether this process has yet to add ``thread_id`` to the run's index set."""
         return bool(run_id) and (run_id, thread_id) not in self._registered_runs
 
     def _remember_run(self, run_id: str, thread_id: str) -> None:
-        if len(self._registered_runs) >= _REGISTERED_RUNS_CAP:
+        if len(self._registered_runs) >= _CACHE_CAP:
             self._registered_runs.clear()
         self._registered_runs.add((run_id, thread_id))
 

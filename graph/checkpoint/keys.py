@@ -54,6 +54,8 @@ def require_text(value: Any, what: str) -> str:
     Strings, ints and UUID-like objects are accepted (LangGraph passes whatever the caller put
     in the config); NUL bytes are rejected because they delimit index ranges.
     """
+    if type(value) is str and NUL not in value:  # the common case, on every saver call
+        return value
     if isinstance(value, bool) or not isinstance(value, str | int | UUID):
         raise InputError(f"{what} must be a string, got {type(value).__name__}")
     text = str(value)

@@ -29,7 +29,9 @@ SAMPLES = [
     "Last chance: 30% off everything ends at midnight tonight. Order now!",
     "Dear valued client,\n\nWe are pleased to announce the opening of our Lyon office.\n\n"
     "Yours faithfully,\nThe Board",
-    "INT. KITCHEN - DAY\nA chef slices bread.\nNARRATOR (V.O.): Good food starts here.",
+    "SCENE 1 - INT. KITCHEN - DAY\nA chef slices warm bread.\nNARRATOR (V.O.): Good food starts "
+    "here.\n\nSCENE 2 - EXT. MARKET - MORNING\nThe chef picks tomatoes.\n"
+    "NARRATOR (V.O.): Harvest Table. Cooked with care.",
     "Hey there! We just wanted to say thanks for being part of our little community.",
 ]
 

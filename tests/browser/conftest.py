@@ -212,6 +212,12 @@ def sign_in(page: Page, server: WorkspaceServer, name: str, password: str | None
     page.fill("#password", password if password is not None else password_of(name))
     page.click("button[type=submit]")
     expect(page.locator("#chat-input")).to_be_visible()
+    wait_for_session(page)
+
+
+def wait_for_session(page: Page) -> None:
+    """The chat-settings button appears once the server's chat session has started."""
+    expect(page.locator("#chat-settings-open-modal")).to_be_visible()
 
 
 def send(page: Page, text: str) -> None:

@@ -80,8 +80,6 @@ def test_brand_kit_upload_goes_into_memory(
     sign_in(page, slow_server, "ana")
     page.set_input_files("#upload-button-input", str(kit))
     expect(page.get_by_text("loomwell-style.txt").first).to_be_visible()
-    page.wait_for_timeout(3000)
-    screenshot(page, "test_brand_kit_upload", "attached")
     send(page, "Brand: Loomwell")
     expect(
         page.get_by_text(re.compile(r"Added 1 file\(s\) to the memory of brand"))

@@ -9,7 +9,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.providers.resilience import RetryPolicy
 from agents.providers.scripted import ScriptedModel, scripted_resolver
-from agents.registry import build_specialists
+from agents.registry import build_compliance, build_specialists
 from graph.service import CampaignService
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.errors import ProviderError
@@ -75,3 +75,42 @@ async def test_when_every_model_fails_the_asset_goes_to_human_review(tmp_path: P
     assert asset.failed and asset.error and asset.text == ""
     assert service.view("t1").phase == "reviewing"
     assert any(e.kind == "error" and e.asset_id == asset.asset_id for e in service.trace("t1"))
+
+
+async def test_compliance_critic_failure_sends_the_draft_back(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", model_writer="scripted:writer", model_router="scripted:writer",
+        model_critic="scripted:critic", campaign_compliance=True,
+    )  # fmt: skip
+    second = ANSWER.replace("is here", "has arrived")
+    models = {
+        "scripted:writer": ScriptedModel([ANSWER, second]),
+        "scripted:critic": ScriptedModel(
+            [
+                "FINDINGS:\n- 'ready for sunny days' promises the weather\nVERDICT: fail",
+                "FINDINGS:\n- none\nVERDICT: pass",
+            ]
+        ),
+    }
+    policy = RetryPolicy(max_retries=0, sleep=_no_sleep)
+    resolver = scripted_resolver(models)
+    service = CampaignService.open(
+        settings,
+        specialists=build_specialists(settings, resolver, policy=policy),
+        compliance=build_compliance(settings, resolver, policy=policy),
+        checkpointer=InMemorySaver(),
+        connector=OutboxConnector(tmp_path / "outbox"),
+        event_log=InMemoryEventLog(),
+        memory=None,
+        triage=None,
+    )
+    await service.start("t1", BRIEF, "alice")
+    outcome = await service.resume("t1", {"action": "approve"})
+    (asset,) = outcome.gate.assets
+    assert asset.version == 2 and "has arrived" in asset.text
+    assert asset.checks["compliance"]["passed"] and not asset.flagged
+    prompts = [m[-1].content for m in models["scripted:writer"].calls]
+    assert "promises the weather" in prompts[1]
+    critic_calls = [e for e in service.trace("t1") if e.model_id == "scripted:critic"]
+    assert len(critic_calls) == 2 and all(e.node == "verify" for e in critic_calls)
+    assert service.view("t1").totals["model_calls"] == 4

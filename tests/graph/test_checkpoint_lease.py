@@ -84,12 +84,12 @@ def test_sync_leases_in_two_threads_exactly_one_proceeds(redis_client: redis.Red
 
 def test_renewal_keeps_a_long_run_exclusive(redis_client: redis.Redis) -> None:
     saver = RedisSaver(redis_client, prefix=unique_prefix())
-    with saver.lease("long-run", ttl_ms=300) as held:
-        time.sleep(1.0)  # more than three TTLs: only renewal keeps the lease alive
+    with saver.lease("long-run", ttl_ms=1_500) as held:
+        time.sleep(4.0)  # more than two TTLs: only renewal (every 0.5 s) keeps the lease alive
         with pytest.raises(CampaignBusy):
-            saver.lease("long-run", ttl_ms=300).acquire()
+            saver.lease("long-run", ttl_ms=1_500).acquire()
         assert not held.lost
-    saver.lease("long-run", ttl_ms=300, renew=False).acquire()  # released on exit
+    saver.lease("long-run", ttl_ms=1_500, renew=False).acquire()  # released on exit
 
 
 def test_expired_lease_frees_the_thread_and_old_holder_cannot_release_new_one(
@@ -112,9 +112,9 @@ async def test_async_lease_renews_and_releases(embedded_redis: EmbeddedRedis) ->
     saver = AsyncRedisSaver(
         redis.asyncio.Redis.from_url(embedded_redis.url), prefix=unique_prefix()
     )
-    async with saver.lease("async-run", ttl_ms=300) as held:
-        await asyncio.sleep(1.0)
+    async with saver.lease("async-run", ttl_ms=1_500) as held:
+        await asyncio.sleep(4.0)  # more than two TTLs
         with pytest.raises(CampaignBusy):
-            await saver.lease("async-run", ttl_ms=300).acquire()
+            await saver.lease("async-run", ttl_ms=1_500).acquire()
         assert not held.lost
     assert not await saver.client.exists(saver.keys.thread("async-run").lease)

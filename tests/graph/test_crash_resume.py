@@ -43,6 +43,7 @@ class Campaign:
         self.thread_id = thread_id
         self.data_dir = root / "data"
         self.redis = EmbeddedRedis(self.data_dir / "redis")
+        self._saver: RedisSaver | None = None
 
     def env(self, **overrides: str) -> dict[str, str]:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("BRANDLOOM_", "OPENAI_"))}
@@ -63,13 +64,18 @@ class Campaign:
                               text=True, timeout=300)  # fmt: skip
 
     def saver(self) -> RedisSaver:
-        return RedisSaver(redis.Redis(unix_socket_path=str(self.redis.socket_path)))
+        if self._saver is None:
+            self._saver = RedisSaver(redis.Redis(unix_socket_path=str(self.redis.socket_path)))
+        return self._saver
 
     def checkpoint_count(self) -> int:
-        if not self.redis.is_up():
+        if not self.redis.socket_path.exists():
             return 0
         saver = self.saver()
-        return int(saver.client.zlexcount(saver.keys.thread(self.thread_id).index, "[c", "(d"))
+        try:
+            return int(saver.client.zlexcount(saver.keys.thread(self.thread_id).index, "[c", "(d"))
+        except redis.ConnectionError:  # the CLI's embedded server is still starting
+            return 0
 
     def checkpoint_ids(self) -> set[str]:
         """Every checkpoint of the thread, all namespaces (decoding each one)."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from agents.base import DraftRequest, DraftResult
 from tests.graph.conftest import SMALL_BRIEF, TinySpecialist, fitting_text, to_review
+from tools.errors import InputError
 
 ONE_POST = "Brand: Loomwell\nGoal: spring launch\nRequired terms: Loomwell\n\n1 social post"
 
@@ -87,6 +90,8 @@ async def test_failed_generation_goes_to_human_review_and_can_be_written_by_hand
     outcome = await to_review(service, brief=ONE_POST)
     (asset,) = outcome.gate.assets
     assert asset.failed and asset.error == "all models failed" and asset.text == ""
+    with pytest.raises(InputError, match="no text to approve"):
+        await service.resume("t1", {"decisions": {asset.asset_id: {"action": "approve"}}})
     text = "Loomwell linen for spring: light, breathable and made to last."
     outcome = await service.resume(
         "t1", {"decisions": {asset.asset_id: {"action": "edit", "text": text}}}

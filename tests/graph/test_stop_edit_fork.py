@@ -107,3 +107,28 @@ async def test_replaying_the_publisher_does_not_publish_twice(make_service, tmp_
     assert {a.asset_id: a.receipt for a in service.view("t1").assets} == receipts
     published = [e for e in service.content_events("t1") if e.to_status == "published"]
     assert len(published) == 3
+
+
+async def test_edit_plan_while_paused_keeps_written_assets(make_service) -> None:
+    specialist = GatedSpecialist()
+    service = make_service(specialist, max_concurrency=1)
+    first = await service.start("t1", SMALL_BRIEF, "alice")
+    run = asyncio.create_task(service.resume("t1", {"action": "approve"}))
+    await specialist.started.wait()
+    service.request_stop("t1")
+    specialist.release.set()
+    assert (await run).status == "paused"
+    rows = [r for r in first.gate.plan["deliverables"] if r["asset_id"] != "social_post-02"]
+    rows.append({"asset_id": "email-01", "asset_kind": "email", "channel": "email"})
+    view = await service.edit_plan("t1", rows)
+    assert view.status == "paused"
+    assert {a.asset_id: a.status for a in view.assets} == {
+        "newsletter": "draft", "social_post-01": "pending", "email-01": "pending",
+    }  # fmt: skip
+    outcome = await service.resume("t1")
+    assert sorted(a.asset_id for a in outcome.gate.assets) == [
+        "email-01",
+        "newsletter",
+        "social_post-01",
+    ]
+    assert [r.asset_id for r in specialist.requests].count("newsletter") == 1
