@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run cli test lint typecheck unit browser-deps bench clean
+.PHONY: run demo cli test lint typecheck unit browser-deps bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
+# The chat workspace on http://localhost:8000 (embedded Redis, SQLite chat history, local model).
+# First start prints the password of the `admin` user; add users with `brandloom users add`.
 run: $(STAMP)
+	$(BIN)/chainlit run app.py --headless --host 127.0.0.1 --port 8000
+
+# The same sample campaign headless through the CLI, every gate auto-approved.
+demo: $(STAMP)
 	$(BIN)/brandloom run --auto-approve --brief-file examples/spring_launch.md
 
 cli: $(STAMP)

@@ -96,6 +96,7 @@ class DraftTask(TypedDict):
     thread_id: str
     asset: AssetRecord
     brief: dict[str, Any]
+    """Brand, goal, audience, tone and notes of the brief (``supervisor.task_brief``)."""
     memory: list[dict[str, str]]
     """Recalled brand-memory snippets (``agents.base.MemorySnippet`` dicts)."""
     campaign_remaining_usd: float

@@ -166,13 +166,24 @@ async def supervisor(state: CampaignState, runtime: Runtime[CampaignContext]) ->
         DraftTask(
             thread_id=state["thread_id"],
             asset=asset,
-            brief=state["brief"],
+            brief=task_brief(state["brief"]),
             memory=memory,
             campaign_remaining_usd=budget - spent,
         )
         for asset, memory in zip(todo, memories, strict=True)
     ]
     return {"dispatch": dispatch, "phase": "drafting", "trace": events}
+
+
+TASK_BRIEF_FIELDS = ("brand", "goal", "audience", "tone", "notes")
+"""The brief fields a draft task carries (not the product list or the full text: a task's
+``Send`` payload is checkpointed, and a brief for thousands of SKUs would be copied into
+every one)."""
+
+
+def task_brief(brief: dict[str, Any]) -> dict[str, Any]:
+    """The part of the brief one draft task needs."""
+    return {field: brief[field] for field in TASK_BRIEF_FIELDS if field in brief}
 
 
 def _idle_phase(state: CampaignState, *, over_budget: bool) -> str:

@@ -62,7 +62,7 @@ def test_every_request_carries_the_api_version(pinecone_emulator) -> None:
 
 def test_configured_host_skips_the_control_plane(pinecone_emulator) -> None:
     first = open_pinecone(pinecone_emulator)
-    host = first._index.host
+    host = first.host
     start = len(pinecone_emulator.requests)
     second = open_pinecone(pinecone_emulator, host=host, index_name="ignored")
     assert all(not path.startswith("/indexes") for _, path, _ in pinecone_emulator.requests[start:])

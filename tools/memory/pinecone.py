@@ -82,6 +82,11 @@ class PineconeMemoryStore(MemoryStore):
         self._index: Index = self._client.index(host=host)
         self._check_dimension(index_name)
 
+    @property
+    def host(self) -> str:
+        """The index's data-plane host in use (configure it to skip the lookup)."""
+        return str(self._index.host)
+
     # --- set-up ----------------------------------------------------------------------------
     def _resolve_host(self, index_name: str, cloud: str, region: str) -> str:
         try:
