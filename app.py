@@ -35,6 +35,7 @@ if (first_password := UserStore.for_settings(settings).ensure_first_user()) is n
     print(f"Brandloom first start: sign in as admin / {first_password} (approver)", flush=True)
 workspace = open_workspace(settings)
 _AFTER_RESUME_S = 0.2
+_POLL_S = 0.5
 _ASK_FOR = {"edit": "the new text", "reject": "the reason", "respond": "your note"}
 
 
@@ -183,7 +184,9 @@ async def resume_chat(thread: ThreadDict) -> None:
         # returns; what we show must come after that, or the browser drops it.
         await asyncio.sleep(_AFTER_RESUME_S)
         if workspace.is_running(_user(), _chat()):
-            return Reply("This campaign is still running; its next gate will appear here.")
+            await cl.Message(content="Still running; the next gate will appear here.").send()
+            while workspace.is_running(_user(), _chat()):
+                await asyncio.sleep(_POLL_S)
         return workspace.pending(_user(), _chat())
 
     _in_background(_guarded(pending))

@@ -6,7 +6,7 @@ waits for the plan gate, then measures inside the page with ``performance.now()`
 ``MutationObserver``:
 
 - ``click -> first step``: the Approve button's click until the first new step element
-  (``[data-step-type]``) is in the DOM: what the issue's goal (< 300 ms) is about;
+  (``[data-step-type]``, not the user's own message) is in the DOM: the issue's goal (< 300 ms);
 - ``typed -> first step``: the same decision typed (``approve plan``) and sent, for comparison;
 - ``click -> review gate``: until the review gate's "Approve all" button exists (the whole run
   of 3 scripted drafts, verification and the gate).
@@ -51,11 +51,14 @@ CHROMIUM_ARGS = [
 
 _MEASURE = """
 async ({label, typed, until}) => {
-  const seen = new Set(document.querySelectorAll('[data-step-type]'));
+  const steps = () =>
+    document.querySelectorAll('[data-step-type]:not([data-step-type=user_message])');
+  const seen = new Set(steps());
   const done = () => until === 'step'
-    ? [...document.querySelectorAll('[data-step-type]')].some(e => !seen.has(e))
+    ? [...steps()].some(e => !seen.has(e))
     : [...document.querySelectorAll('button')].some(b => b.innerText.trim() === until);
-  return await new Promise(resolve => {
+  return await new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('nothing shown within 60 s')), 60000);
     let t0 = 0;
     const observer = new MutationObserver(() => {
       if (t0 && done()) { observer.disconnect(); resolve(performance.now() - t0); }

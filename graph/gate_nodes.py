@@ -132,7 +132,7 @@ async def review_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -
         reviews.append(record)
         summary = f"{asset_id} v{asset['version']}: {choice.action} by {decision.user or 'someone'}"
         trace.append(emit(runtime, _decision_event(state, "review", summary, asset_id)))
-        await _learn(runtime, state, asset, choice, updated, record, trace)
+        await _learn(runtime, state, asset, choice, trace)
     return {"assets": assets, "reviews": reviews, "trace": trace}
 
 
@@ -179,8 +179,6 @@ async def _learn(
     state: CampaignState,
     asset: AssetRecord,
     choice: AssetDecision,
-    updated: AssetRecord,
-    record: ReviewRecord,
     trace: list[dict[str, Any]],
 ) -> None:
     """Store edits and rejections as reviewer preferences (idempotent by content hash)."""

@@ -66,8 +66,14 @@ def default_models(settings: Settings) -> dict[str, str]:
     return {role: str(getattr(settings, f"model_{role}")) for role in ROLES}
 
 
-def read_choices(raw: dict[str, Any] | None, settings: Settings) -> tuple[dict[str, str], float]:
-    """Validate chat settings sent by the browser: known model ids, budget within limits."""
+def read_choices(
+    raw: dict[str, Any] | None, settings: Settings
+) -> tuple[dict[str, str], float | None]:
+    """Validate chat settings sent by the browser: known model ids, budget within limits.
+
+    The budget is None while the slider sits at the default, so a budget written in the brief
+    (``Budget: $0.50``) applies; a moved slider overrides it.
+    """
     raw = raw or {}
     options = model_options(settings)
     models = {}
@@ -82,9 +88,9 @@ def read_choices(raw: dict[str, Any] | None, settings: Settings) -> tuple[dict[s
         raise InputError("the campaign budget must be a number of US dollars") from None
     if not 0 < budget <= settings.ui_campaign_budget_max_usd:
         raise InputError(
-            f"the budget must be above 0 and at most {settings.ui_campaign_budget_max_usd}"
+            f"the budget must be above 0 and at most {settings.ui_campaign_budget_max_usd} USD"
         )
-    return models, budget
+    return models, None if budget == settings.campaign_budget_usd else budget
 
 
 def _memory_and_triage(settings: Settings) -> tuple[BrandKitMemory | None, TriageLike | None]:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agents.classifiers.artefact import ARTEFACT_DIR
-from agents.classifiers.corpus import generate, write_corpus
+from agents.classifiers.corpus import SEED, generate, write_corpus
 from agents.classifiers.train import train_triage
 from agents.classifiers.triage import TriageResult, load_triage
 from tools.errors import BrandloomError, InputError
@@ -33,7 +33,7 @@ def train(
     per_pair: Annotated[
         int | None, typer.Option(help="Keep N rows per (split, tone, category): a quick slice.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 20261124,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
 ) -> None:
     """Fit, calibrate and save the tone and category heads (a minute or two on 2 cores)."""
     directory = output or get_settings().triage_dir or ARTEFACT_DIR

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from agents.classifiers.artefact import ARTEFACT_DIR, TRAIN_HINT, TriageArtefact, load_artefact
 from agents.classifiers.features import MAX_CHARS, layer_features, prepare_text, select_layers
@@ -31,8 +31,6 @@ MAX_CONTROL_RATIO = 0.05
 class LabelPrediction(BaseModel):
     """One task's decision for one text."""
 
-    model_config = ConfigDict(frozen=True)
-
     label: str | None
     """Predicted label, or None when ``confidence`` is below the task threshold (unknown)."""
     confidence: float
@@ -45,8 +43,6 @@ class LabelPrediction(BaseModel):
 
 class TriageResult(BaseModel):
     """Tone and category of one text."""
-
-    model_config = ConfigDict(frozen=True)
 
     tone: LabelPrediction
     category: LabelPrediction

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from pathlib import Path
 
@@ -18,7 +19,9 @@ BACKENDS = ["exact", "embedded", "pinecone"]
 
 
 def unit(seed: int | str, dim: int = DIM) -> np.ndarray:
-    rng = np.random.default_rng(abs(hash(seed)) % 2**32 if isinstance(seed, str) else seed)
+    if isinstance(seed, str):  # str hash() is salted per process: use a stable digest
+        seed = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big")
+    rng = np.random.default_rng(seed)
     v = rng.standard_normal(dim).astype(np.float32)
     return v / np.linalg.norm(v)
 
