@@ -176,16 +176,18 @@ def trace_markdown(events: Sequence[TraceEvent]) -> str:
     start = min(event.created_at for event in events)
     lines = [
         "### Trace",
-        "| # | at | kind | node | agent | asset | model | tokens | cost $ | ms | checks | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| # | at | step | asset | model | tokens | cost $ | ms | checks · note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for index, event in enumerate(events, start=1):
         checks = " ".join(f"{'✓' if ok else '✗'}{name}" for name, ok in event.checks.items())
         note = event.summary.replace("|", "/").replace("\n", " ")[:80]
+        step = " · ".join(part for part in (event.kind, event.node, event.agent) if part)
+        model = f"`{event.model_id}`" if event.model_id else ""
         lines.append(
-            f"| {index} | +{event.created_at - start:.2f}s | {event.kind} | {event.node} | "
-            f"{event.agent} | {event.asset_id} | {event.model_id} | {event.total_tokens} | "
-            f"{event.cost_usd:.5f} | {event.latency_ms:.0f} | {checks} | {note} |"
+            f"| {index} | +{event.created_at - start:.2f}s | {step} | {event.asset_id} | {model} | "
+            f"{event.total_tokens} | {event.cost_usd:.5f} | {event.latency_ms:.0f} | "
+            f"{' · '.join(part for part in (checks, note) if part)} |"
         )
     tokens = sum(event.total_tokens for event in events)
     cost = sum(event.cost_usd for event in events)

@@ -42,7 +42,7 @@ def test_local_model_drafts_a_post_shown_for_review(tmp_path: Path, new_page) ->
         expect(page.get_by_text("A deterministic scripted draft")).to_have_count(0)
         screenshot(page, "test_local_model", "review")
         send(page, "trace")
-        expect(page.get_by_role("cell", name=LOCAL).first).to_be_visible()
+        expect(page.get_by_role("cell", name=LOCAL, exact=True).first).to_be_attached()
         screenshot(page, "test_local_model", "trace")
     finally:
         server.stop()
