@@ -148,9 +148,20 @@ class LiveSteps:
 async def _show(reply: Reply) -> None:
     if reply.text:
         await cl.Message(content=reply.text).send()
+    shown: dict[str, list[cl.Action]] = cl.user_session.get("card_actions") or {}
     for card in reply.cards:
         actions = [cl.Action(name=a.name, payload=a.payload, label=a.label) for a in card.actions]
         await cl.Message(content=card.markdown, actions=actions).send()
+        shown[card.key] = actions
+    cl.user_session.set("card_actions", shown)
+
+
+async def _retire_buttons(keys: list[str] | None) -> None:
+    """Remove the buttons of decided cards (all of them when ``keys`` is None)."""
+    shown: dict[str, list[cl.Action]] = cl.user_session.get("card_actions") or {}
+    for key in list(shown) if keys is None else keys:
+        for action in shown.pop(key, []):
+            await action.remove()
 
 
 async def _guarded(work: Callable[[LiveSteps], Awaitable[Reply]]) -> None:
@@ -240,7 +251,9 @@ async def on_decision(action: cl.Action) -> None:
             choice = AssetChoice(asset_id=target, action=kind, text=text)  # type: ignore[arg-type]
         except ValueError:
             raise InputError(f"unknown action {kind!r}") from None
-        return await workspace.decide(_user(), _chat(), [choice], live.sinks())
+        reply = await workspace.decide(_user(), _chat(), [choice], live.sinks())
+        await _retire_buttons(None if reply.cards or target == "all" else [target])
+        return reply
 
     cl.context.session.current_task = _in_background(_decide_as_task(decide))
 

@@ -237,7 +237,7 @@ def bench_libraries(base: Vectors, queries: Vectors) -> list[str]:
         f"efConstruction={PARAMS.expansion_add}, efSearch={PARAMS.expansion_search})",
         "",
         "| library | build s | p50 ms | p95 ms | recall@10 | size MB |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|",
         *rows,
         "",
         "The embedded backend uses usearch: recall on par with the others and latency far under "

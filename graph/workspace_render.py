@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
 
 from graph.gates import AssetForReview, GatePayload
@@ -214,7 +215,8 @@ def status_markdown(view: CampaignView) -> str:
     ]
     for asset in view.assets:
         passed = sum(1 for result in asset.checks.values() if result.get("passed"))
-        receipt = (asset.receipt or {}).get("location", "") if asset.receipt else ""
+        location = str((asset.receipt or {}).get("location", ""))
+        receipt = PurePath(location).name if location else ""
         lines.append(
             f"| {asset.asset_id} | {asset.asset_kind} | {asset.status} | v{asset.version} | "
             f"{passed}/{len(asset.checks)} | {asset.usage.get('cost_usd', 0.0):.5f} | {receipt} |"

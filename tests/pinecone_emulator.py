@@ -33,7 +33,6 @@ returns bare ``https`` host names).
 from __future__ import annotations
 
 import json
-import math
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,16 +41,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
+from tests.pinecone_filters import ApiFailure, check_metadata, filter_matches
+
 API_VERSION = "2026-07"
 MAX_UPSERT_VECTORS = 1000
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_TOP_K = 10_000
-
-
-class ApiFailure(Exception):
-    def __init__(self, status: int, message: str, code: str | int = "INVALID_ARGUMENT") -> None:
-        super().__init__(message)
-        self.status, self.message, self.code = status, message, code
 
 
 @dataclass
@@ -82,77 +77,6 @@ class EmulatedIndex:
             "read_capacity": {"mode": "OnDemand", "status": {"state": "Ready"}},
             "tags": None,
         }
-
-
-# --- metadata filters (Pinecone semantics, written independently of tools.memory.filters) ----
-def _filter_matches(flt: dict[str, Any], meta: dict[str, Any]) -> bool:
-    if not isinstance(flt, dict):
-        raise ApiFailure(400, "filter must be an object")
-    for key, cond in flt.items():
-        if key == "$and":
-            ok = all(_filter_matches(f, meta) for f in _sub_filters(key, cond))
-        elif key == "$or":
-            ok = any(_filter_matches(f, meta) for f in _sub_filters(key, cond))
-        elif key.startswith("$"):
-            raise ApiFailure(400, f"unsupported filter operator {key}")
-        elif isinstance(cond, dict):
-            ok = all(_op(op, meta.get(key), val, key in meta) for op, val in cond.items())
-        else:
-            ok = _op("$eq", meta.get(key), cond, key in meta)
-        if not ok:
-            return False
-    return True
-
-
-def _sub_filters(key: str, cond: Any) -> list[dict[str, Any]]:
-    if not isinstance(cond, list) or not cond:
-        raise ApiFailure(400, f"{key} requires a non-empty array")
-    return cond
-
-
-def _op(op: str, actual: Any, expected: Any, present: bool) -> bool:
-    values = actual if isinstance(actual, list) else [actual]
-    if op == "$eq":
-        return present and expected in values
-    if op == "$ne":
-        return present and expected not in values
-    if op in ("$in", "$nin"):
-        if not isinstance(expected, list):
-            raise ApiFailure(400, f"{op} requires an array")
-        hit = present and any(v in expected for v in values)
-        return hit if op == "$in" else present and not hit
-    if op == "$exists":
-        return present == bool(expected)
-    if op in ("$gt", "$gte", "$lt", "$lte"):
-        if isinstance(expected, bool) or not isinstance(expected, int | float):
-            raise ApiFailure(400, f"{op} requires a number")
-        if isinstance(actual, bool) or not isinstance(actual, int | float):
-            return False
-        return {
-            "$gt": actual > expected,
-            "$gte": actual >= expected,
-            "$lt": actual < expected,
-            "$lte": actual <= expected,
-        }[op]
-    raise ApiFailure(400, f"unsupported filter operator {op}")
-
-
-def _check_metadata(vector_id: str, meta: Any) -> dict[str, Any]:
-    if meta is None:
-        return {}
-    if not isinstance(meta, dict):
-        raise ApiFailure(400, f"metadata of vector {vector_id} must be an object")
-    for key, value in meta.items():
-        ok = isinstance(value, str | bool | int | float) or (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        )
-        if not ok or (isinstance(value, float) and not math.isfinite(value)):
-            raise ApiFailure(
-                400,
-                f"Metadata value for field {key} must be a string, number, "
-                "boolean or list of strings",
-            )
-    return meta
 
 
 class Emulator:
@@ -300,7 +224,7 @@ class Emulator:
                     f"of the index {index.dimension}",
                     3,
                 )
-            staged[vid] = ([float(v) for v in values], _check_metadata(vid, vector.get("metadata")))
+            staged[vid] = ([float(v) for v in values], check_metadata(vid, vector.get("metadata")))
         index.namespaces.setdefault(body.get("namespace", ""), {}).update(staged)
         return {"upsertedCount": len(staged)}
 
@@ -324,7 +248,7 @@ class Emulator:
         hits = [
             (vid, vals, meta)
             for vid, (vals, meta) in space.items()
-            if not flt or _filter_matches(flt, meta)
+            if not flt or filter_matches(flt, meta)
         ]
         scored = sorted(
             ((self._score(index.metric, vector, v), vid, v, m) for vid, v, m in hits),
@@ -373,7 +297,7 @@ class Emulator:
         doomed = (
             body["ids"]
             if body.get("ids")
-            else [vid for vid, (_, meta) in space.items() if _filter_matches(body["filter"], meta)]
+            else [vid for vid, (_, meta) in space.items() if filter_matches(body["filter"], meta)]
         )
         for vid in doomed:
             space.pop(vid, None)
@@ -402,7 +326,7 @@ class Emulator:
     def _stats(self, index: EmulatedIndex, body: dict[str, Any]) -> dict[str, Any]:
         flt = body.get("filter")
         counts = {
-            ns: sum(1 for _, meta in space.values() if not flt or _filter_matches(flt, meta))
+            ns: sum(1 for _, meta in space.values() if not flt or filter_matches(flt, meta))
             for ns, space in index.namespaces.items()
         }
         return {

@@ -99,11 +99,10 @@ def test_trace_table_sums_cost_tokens_and_decisions() -> None:
         TraceEvent(kind="decision", node="review", summary="ana approved a1", created_at=103.0),
     ]
     table = trace_markdown(events)
-    assert (
-        "| 2 | +1.00s | model_call | draft | copywriter | a1 | scripted | 15 | 0.00100 | 250 |"
-        in table
-    )
-    assert "✓length ✗banned_terms" in table
+    row = "| 2 | +1.00s | model_call · draft · copywriter | a1 | `scripted` | 15 | 0.00100 | 250 |"
+    assert row in table
+    assert "| ✓length ✗banned_terms |" in table
+    assert "| decision · review |" in table and "ana approved a1 |" in table
     assert "1 model calls, 15 tokens, $0.00100" in table
     assert "1 human decisions" in table
     assert "3.00 s elapsed" in table

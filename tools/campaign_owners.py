@@ -53,6 +53,7 @@ class CampaignOwners:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        path.chmod(0o600)
 
     def claim(
         self,

@@ -116,6 +116,7 @@ class ChatHistoryStore(BaseDataLayer):
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(SCHEMA)
+        path.chmod(0o600)  # chat history is private to the server's user
 
     async def _run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` in one transaction on the single writer thread (calls keep their order:

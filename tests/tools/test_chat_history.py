@@ -54,6 +54,7 @@ async def test_thread_survives_reopen_with_steps_in_order(tmp_path: Path) -> Non
     assert thread["steps"][0]["type"] == "assistant_message"
     assert await reopened.get_thread_author("t1") == "ana"
     assert (await reopened.get_user("ana")) is not None
+    assert path.stat().st_mode & 0o077 == 0
 
 
 async def test_author_is_set_once_and_other_sessions_cannot_write(tmp_path: Path) -> None:

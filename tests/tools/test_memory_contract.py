@@ -193,3 +193,12 @@ def test_bad_queries_are_input_errors(store) -> None:
         store.query("", unit(1), now=NOW)
     with pytest.raises(InputError):
         store.delete_where("acme", {})
+
+
+def test_kind_filters_follow_replacements_and_deletes(store) -> None:
+    store.upsert("acme", [record("a", kind="style_rule"), record("b", kind="style_rule")])
+    store.upsert("acme", [record("a", kind="fact")])
+    store.delete("acme", ["b"])
+    rules = store.query("acme", unit(1), top_k=5, metadata_filter={"kind": "style_rule"}, now=NOW)
+    facts = store.query("acme", unit(1), top_k=5, metadata_filter={"kind": "fact"}, now=NOW)
+    assert rules == [] and [m.item_id for m in facts] == ["a"]

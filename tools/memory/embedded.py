@@ -33,6 +33,9 @@ from tools.errors import StoreError
 from tools.memory.base import MemoryStore, MetadataValue, QueryMatch, StoreStats, VectorRecord
 from tools.memory.filters import MetadataFilter, matches
 
+EXACT_SEARCH_LIMIT = 4096
+"""A filter restricted to kinds holding at most this many items is answered by exact search
+over them (cheaper and exact; the ANN index would have to over-fetch and widen)."""
 SAVE_INTERVAL_SECONDS = 30.0
 """Least time between two saves of a namespace's ANN index after writes (a restart after a
 crash rebuilds a stale index from SQLite, so this only bounds rebuild work, never correctness)."""
@@ -81,6 +84,7 @@ class _Space:
         self.saved_at = time.monotonic()
         self.rows: dict[int, tuple[str, dict[str, MetadataValue]]] = {}
         self.keys: dict[str, int] = {}
+        self.by_kind: dict[str, set[int]] = {}
 
     def add(
         self,
@@ -92,15 +96,28 @@ class _Space:
         if keys:
             self.index.add(np.asarray(keys, dtype=np.uint64), vectors)
         for key, item_id, meta in zip(keys, ids, metas, strict=True):
-            self.rows[key] = (item_id, meta)
-            self.keys[item_id] = key
+            self.track(key, item_id, meta)
+
+    def track(self, key: int, item_id: str, meta: dict[str, MetadataValue]) -> None:
+        """Record a row already in the ANN index (its id, metadata and kind)."""
+        self.rows[key] = (item_id, meta)
+        self.keys[item_id] = key
+        self.by_kind.setdefault(str(meta.get("kind")), set()).add(key)
 
     def remove(self, item_ids: list[str]) -> None:
         for item_id in item_ids:
             key = self.keys.pop(item_id, None)
             if key is not None:
                 self.index.remove(key)
-                del self.rows[key]
+                _, meta = self.rows.pop(key)
+                self.by_kind.get(str(meta.get("kind")), set()).discard(key)
+
+    def kind_keys(self, metadata_filter: MetadataFilter | None) -> set[int] | None:
+        """Keys of the kinds the filter is restricted to (None: it does not restrict kind)."""
+        kinds = _filter_kinds(metadata_filter)
+        if kinds is None:
+            return None
+        return set().union(*(self.by_kind.get(kind, set()) for kind in kinds))
 
 
 class EmbeddedMemoryStore(MemoryStore):
@@ -195,6 +212,9 @@ class EmbeddedMemoryStore(MemoryStore):
     ) -> list[QueryMatch]:
         with self._lock:
             space = self._space(namespace)
+            candidates = space.kind_keys(metadata_filter)
+            if candidates is not None and len(candidates) <= EXACT_SEARCH_LIMIT:
+                return self._exact(space, vector, top_k, metadata_filter, candidates)
             total = len(space.rows)
             wanted = min(total, max(top_k * 4, 40))
             while wanted:
@@ -207,7 +227,7 @@ class EmbeddedMemoryStore(MemoryStore):
                 if len(hits) >= top_k or wanted >= total:
                     return hits[:top_k]
                 if wanted * 4 >= total:
-                    return self._exact(space, vector, top_k, metadata_filter)
+                    return self._exact(space, vector, top_k, metadata_filter, candidates)
                 wanted *= 4
             return []
 
@@ -217,8 +237,10 @@ class EmbeddedMemoryStore(MemoryStore):
         vector: NDArray[np.float32],
         top_k: int,
         metadata_filter: MetadataFilter | None,
+        candidates: set[int] | None,
     ) -> list[QueryMatch]:
-        keys = [k for k, (_, meta) in space.rows.items() if matches(metadata_filter, meta)]
+        pool = space.rows.keys() if candidates is None else sorted(candidates)
+        keys = [k for k in pool if matches(metadata_filter, space.rows[k][1])]
         if not keys:
             return []
         vectors = np.asarray(space.index.get(np.asarray(keys, dtype=np.uint64)), dtype=np.float32)
@@ -288,8 +310,7 @@ class EmbeddedMemoryStore(MemoryStore):
         if rows and _read_stamp(path) == generation:
             space.index.load(str(path))
             for key, row, meta in zip(keys, rows, metas, strict=True):
-                space.rows[key] = (row[1], meta)
-                space.keys[row[1]] = key
+                space.track(key, row[1], meta)
             return space
         if rows:
             vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
@@ -362,3 +383,23 @@ def _read_stamp(path: Path) -> int | None:
         return int(stamp.read_text().strip())
     except ValueError:
         return None
+
+
+def _filter_kinds(metadata_filter: object) -> set[str] | None:
+    """The kinds a filter admits when it pins ``kind`` (``$eq``/``$in``, also inside ``$and``)."""
+    if not isinstance(metadata_filter, dict):
+        return None
+    found: set[str] | None = None
+    condition = metadata_filter.get("kind")
+    if isinstance(condition, str):
+        found = {condition}
+    elif isinstance(condition, dict) and set(condition) <= {"$eq", "$in"}:
+        values = condition.get("$in", [condition.get("$eq")])
+        found = {v for v in values if isinstance(v, str)} if isinstance(values, list) else None
+    for sub in (
+        metadata_filter.get("$and", []) if isinstance(metadata_filter.get("$and"), list) else []
+    ):
+        narrowed = _filter_kinds(sub)
+        if narrowed is not None:
+            found = narrowed if found is None else found & narrowed
+    return found
