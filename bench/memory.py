@@ -365,7 +365,8 @@ def main() -> None:
         *rows,
         "",
         "Goals: p95 under 20 ms at 100k (hot tier and raw store query); recall@10 >= 0.95. "
-        "A cold recall is one query embedding plus one store query.",
+        "A cold recall is one query embedding plus two store queries (items, reviewer "
+        "preferences).",
         "",
     ]
     report = "\n".join(lines)

@@ -35,7 +35,7 @@ def train(
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
 ) -> None:
-    """Fit, calibrate and save the tone and category heads (a minute or two on 2 cores)."""
+    """Fit, calibrate and save the tone and category heads (1–2 minutes on 2 idle cores)."""
     directory = output or get_settings().triage_dir or ARTEFACT_DIR
     try:
         result = train_triage(directory, per_pair=per_pair, seed=seed, progress=console.print)

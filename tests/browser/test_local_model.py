@@ -1,5 +1,5 @@
 """In Chromium with the real local model (SmolLM2-135M via llama-cpp-python): one small
-campaign from brief to review gate, with the model's text and its trace shown in the chat."""
+campaign from brief to review gate, refreshed mid-run, with the model's text and its trace."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.local_model, pytest.mark.slow]
 LOCAL = "local:smollm2-135m"
 
 
-def test_local_model_drafts_a_post_shown_for_review(tmp_path: Path, new_page) -> None:
+def test_local_model_run_survives_a_refresh_and_reaches_review(tmp_path: Path, new_page) -> None:
     server = make_server(
         tmp_path / "data",
         BRANDLOOM_MODEL_ROUTER=LOCAL,
@@ -33,6 +33,9 @@ def test_local_model_drafts_a_post_shown_for_review(tmp_path: Path, new_page) ->
         approve = page.get_by_role("button", name="Approve plan", exact=True).last
         expect(approve).to_be_visible()
         approve.click()
+        expect(page.locator("#stop-button")).to_be_visible()
+        page.reload()  # mid-run: the local model takes many seconds per draft
+        expect(page.get_by_text("Still running; the next gate will appear here.")).to_be_visible()
         expect(page.get_by_role("button", name="Approve all", exact=True)).to_be_visible(
             timeout=600_000
         )

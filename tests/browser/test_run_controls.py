@@ -50,18 +50,6 @@ def test_stop_edit_and_resume(slow_server: WorkspaceServer, new_page) -> None:
     screenshot(page, "test_stop_edit_and_resume", "resumed")
 
 
-def test_refresh_mid_run_still_shows_the_next_gate(slow_server: WorkspaceServer, new_page) -> None:
-    page = new_page()
-    sign_in(page, slow_server, "bob")
-    page.get_by_text(NEWSLETTER_STARTER).click()
-    button(page, "Approve plan").click()
-    expect(page.locator("#stop-button")).to_be_visible()
-    page.reload()
-    expect(page.get_by_text("Still running; the next gate will appear here.")).to_be_visible()
-    expect(button(page, "Approve all")).to_be_visible()
-    screenshot(page, "test_refresh_mid_run", "gate-after-reload")
-
-
 def test_history_and_fork(slow_server: WorkspaceServer, new_page) -> None:
     page = new_page()
     sign_in(page, slow_server, "paula")
