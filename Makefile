@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo cli test lint typecheck unit browser-deps bench clean
+.PHONY: run demo stop cli test lint typecheck unit browser-deps bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 # The same sample campaign headless through the CLI, every gate auto-approved.
 demo: $(STAMP)
 	$(BIN)/brandloom run --auto-approve --brief-file examples/spring_launch.md
+
+# Shut down the embedded Redis that `make run` / the CLI leave running for each other.
+stop: $(STAMP)
+	$(BIN)/python -c "from tools.redis_server import EmbeddedRedis; from tools.settings import get_settings; EmbeddedRedis(get_settings().redis_dir).stop()"
 
 cli: $(STAMP)
 	$(BIN)/brandloom --help

@@ -22,13 +22,14 @@ def test_local_model_run_survives_a_refresh_and_reaches_review(tmp_path: Path, n
         BRANDLOOM_MODEL_WRITER=LOCAL,
         BRANDLOOM_MODEL_CRITIC=LOCAL,
         BRANDLOOM_MAX_REVISIONS="0",
+        BRANDLOOM_MAX_CONCURRENCY="1",
     )
     try:
         page = new_page()
         sign_in(page, server, "paula")
         send(
             page,
-            "Brand: Loomwell\nGoal: spring linen launch.\nTone: friendly\nWe need 1 social post.",
+            "Brand: Loomwell\nGoal: spring linen launch.\nTone: friendly\nWe need a newsletter and 2 social posts.",
         )
         approve = page.get_by_role("button", name="Approve plan", exact=True).last
         expect(approve).to_be_visible()
