@@ -155,7 +155,7 @@ def run(repeats: int) -> str:
                 page.click("button[type=submit]")
                 expect(page.locator("#chat-input")).to_be_visible()
                 measure(page, url, "click")  # warm-up: first imports and caches
-                samples = {mode: [] for mode in ("click", "typed", "gate")}
+                samples: dict[str, list[float]] = {m: [] for m in ("click", "typed", "gate")}
                 for _ in range(repeats):
                     for mode, values in samples.items():
                         values.append(measure(page, url, mode))

@@ -29,7 +29,8 @@ def test_local_model_run_survives_a_refresh_and_reaches_review(tmp_path: Path, n
         sign_in(page, server, "paula")
         send(
             page,
-            "Brand: Loomwell\nGoal: spring linen launch.\nTone: friendly\nWe need a newsletter and 2 social posts.",
+            "Brand: Loomwell\nGoal: spring linen launch.\nTone: friendly\n"
+            "We need a newsletter and 2 social posts.",
         )
         approve = page.get_by_role("button", name="Approve plan", exact=True).last
         expect(approve).to_be_visible()
@@ -41,7 +42,7 @@ def test_local_model_run_survives_a_refresh_and_reaches_review(tmp_path: Path, n
             timeout=600_000
         )
         expect(
-            page.get_by_text(re.compile(r"social_post · social_post · \w+ · v1")).last
+            page.get_by_text(re.compile(r"social_post-02 · social_post · \w+ · v1"))
         ).to_be_visible()
         expect(page.get_by_text("A deterministic scripted draft")).to_have_count(0)
         screenshot(page, "test_local_model", "review")
