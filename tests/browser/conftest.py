@@ -23,6 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from tools.redis_server import EmbeddedRedis
 from tools.users import UserStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,8 +127,16 @@ class WorkspaceServer:
             self.process.wait(timeout=5)
 
     def restart(self) -> None:
+        """Restart the app only; its embedded Redis keeps running, as in production."""
         self.stop()
         self.start()
+
+    def close(self) -> None:
+        """Stop the app and the embedded Redis it started (daemonized, it outlives the app)."""
+        try:
+            self.stop()
+        finally:
+            EmbeddedRedis(self.data_dir / "redis").stop()
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -145,7 +154,11 @@ def make_server(data_dir: Path, **env: str) -> WorkspaceServer:
     for name, role in USERS.items():
         store.add(name, role, password_of(name))
     server = WorkspaceServer(data_dir=data_dir, models={**SCRIPTED_MODELS, **env})
-    server.start()
+    try:
+        server.start()
+    except BaseException:
+        server.close()
+        raise
     return server
 
 
@@ -156,16 +169,18 @@ def workspace(tmp_path: Path) -> Iterator[WorkspaceServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_session() -> Iterator[Playwright]:
+    """Package scope, not session: Playwright's sync API keeps an event loop running in this
+    thread, so it must be gone before the suite's asyncio tests start."""
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless. Missing: the test fails (never skips)."""
     if not CHROMIUM.exists():
