@@ -3,6 +3,8 @@
 Built on ``redis.asyncio.Redis`` or ``redis.asyncio.RedisCluster`` (``decode_responses=False``).
 Sync calls (``graph.get_state``) from another thread are bridged to the event loop the saver
 was last used on; on that loop itself they raise ConfigError (they would deadlock it).
+Arguments and replies are built and read in ``plans.py``, delete/copy/prune are the step flows
+of ``flows.py`` (all shared with ``RedisSaver``): the methods here only await the Redis calls.
 """
 
 from __future__ import annotations
@@ -22,39 +24,32 @@ from langgraph.checkpoint.base import (
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from graph.checkpoint import codec, scripts
-from graph.checkpoint.base import RedisSaverBase, redis_errors, text
+from graph.checkpoint.base import redis_errors
+from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, adrive
 from graph.checkpoint.lease import AsyncThreadLease
 from graph.checkpoint.listing import ListQuery
+from graph.checkpoint.plans import PutCall, SaverScripts, ScriptCall
 from tools.errors import ConfigError
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
 T = TypeVar("T")
 
 
-class AsyncRedisSaver(RedisSaverBase):
+class AsyncRedisSaver(RedisSaverFlows):
     """Asyncio twin of ``RedisSaver``; see ``RedisSaverBase`` for the options."""
 
     def __init__(self, client: AsyncClient, **options: Any) -> None:
         super().__init__(**options)
         self.client = client
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._put = client.register_script(scripts.PUT)
-        self._put_writes = client.register_script(scripts.PUT_WRITES)
-        self._get = client.register_script(scripts.GET_TUPLE)
-        self._list = client.register_script(scripts.LIST)
-        self._prune = client.register_script(scripts.PRUNE)
-        self._delete_runs = client.register_script(scripts.DELETE_RUNS)
-        self._delete_thread = client.register_script(scripts.DELETE_THREAD)
-        self._export = client.register_script(scripts.EXPORT)
-        self._import = client.register_script(scripts.IMPORT)
+        self.scripts: SaverScripts[AsyncScript] = SaverScripts.register(client.register_script)
 
-    async def _run(self, script: AsyncScript, keys: list[str], args: Sequence[Any]) -> Any:
+    async def _run(self, script: AsyncScript, call: ScriptCall) -> Any:
         """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""
         try:
-            return await self.client.evalsha(script.sha, len(keys), *keys, *args)
+            return await self.client.evalsha(script.sha, len(call.keys), *call.keys, *call.args)
         except NoScriptError:
-            return await script(keys=keys, args=args)
+            return await script(keys=call.keys, args=call.args)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> AsyncRedisSaver:
@@ -76,11 +71,10 @@ class AsyncRedisSaver(RedisSaverBase):
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         self._note_loop()
-        target = codec.target_of(config)
-        argv: list[Any] = [self.ttl_ms, target.checkpoint_ns, target.checkpoint_id]
-        with redis_errors("read a checkpoint", target.thread_id):
-            row = await self._run(self._get, self.thread_keys(target.thread_id), argv)
-        return codec.decode_row(self.serde, target.thread_id, row) if row else None
+        call = self._get_call(config)
+        with redis_errors("read a checkpoint", call.thread_id):
+            row = await self._run(self.scripts.get, call)
+        return self._decode_row(call.thread_id, row)
 
     async def alist(
         self,
@@ -92,23 +86,15 @@ class AsyncRedisSaver(RedisSaverBase):
     ) -> AsyncIterator[CheckpointTuple]:
         self._note_loop()
         query = ListQuery.of(config, filter, before, limit)
-        keys = self.thread_keys(query.target.thread_id)
-        upper = query.first_upper()
-        while not query.done:
+        upper: str | None = query.first_upper()
+        while upper is not None and not query.done:
             page = query.page_size()
-            with redis_errors("list checkpoints", query.target.thread_id):
-                names, rows = await self._run(
-                    self._list, keys, [self.ttl_ms, *query.argv(upper, page)]
-                )
-            for row in rows:
-                found = codec.decode_row(self.serde, query.target.thread_id, row) if row else None
-                if found is not None and query.accept(found):
-                    yield found
-                    if query.done:
-                        return
-            if len(names) < page:
-                return
-            upper = text(names[-1])
+            call = self._list_call(query, upper, page)
+            with redis_errors("list checkpoints", call.thread_id):
+                names, rows = await self._run(self.scripts.list, call)
+            for found in self._page_tuples(query, rows):
+                yield found
+            upper = self._next_upper(names, page)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -120,43 +106,21 @@ class AsyncRedisSaver(RedisSaverBase):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         self._note_loop()
-        plan = codec.put_args(self.serde, config, checkpoint, metadata, new_versions)
-        target = plan.target
-        keys = self.thread_keys(target.thread_id)
-        keep = 0 if plan.uses_delta_channels else self.keep_last
-        args = [self.ttl_ms, keep, *plan.argv]
-        with redis_errors("save a checkpoint", target.thread_id):
-            if self._needs_run_registration(plan.run_id, target.thread_id):
-                await self._register_run_and_put(plan.run_id, target.thread_id, keys, args)
+        call = self._put_call(config, checkpoint, metadata, new_versions)
+        with redis_errors("save a checkpoint", call.thread_id):
+            if call.register_run:
+                await self._register_run_and_put(call)
             else:
-                await self._run(self._put, keys, args)
-        return {
-            "configurable": {
-                "thread_id": target.thread_id,
-                "checkpoint_ns": target.checkpoint_ns,
-                "checkpoint_id": target.checkpoint_id,
-            }
-        }
+                await self._run(self.scripts.put, call)
+        return call.saved
 
-    async def _register_run_and_put(
-        self, run_id: str, thread_id: str, keys: list[str], args: list[Any]
-    ) -> None:
+    async def _register_run_and_put(self, call: PutCall) -> None:
         """Index the run first, then put, in one pipelined round trip."""
         pipe = self.client.pipeline(transaction=False)
-        self._add_run_index(pipe, run_id, thread_id)
-        pipe.execute_command("EVALSHA", self._put.sha, len(keys), *keys, *args)
-        outcome = (await pipe.execute(raise_on_error=False))[-1]
-        if isinstance(outcome, NoScriptError):
-            await self._put(keys=keys, args=args)
-        elif isinstance(outcome, Exception):
-            raise outcome
-        self._remember_run(run_id, thread_id)
-
-    def _add_run_index(self, pipe: Any, run_id: str, thread_id: str) -> None:
-        run_key = self.keys.run(run_id)
-        pipe.sadd(run_key, thread_id)
-        if self.ttl_ms:
-            pipe.pexpire(run_key, self.ttl_ms)
+        self._queue_indexed_put(pipe, call, self.scripts.put.sha)
+        if self._put_needs_script_load(await pipe.execute(raise_on_error=False)):
+            await self.scripts.put(keys=call.keys, args=call.args)
+        self._remember_run(call.run_id, call.thread_id)
 
     async def aput_writes(
         self,
@@ -166,56 +130,30 @@ class AsyncRedisSaver(RedisSaverBase):
         task_path: str = "",
     ) -> None:
         self._note_loop()
-        target, argv = codec.put_writes_args(self.serde, config, writes, task_id, task_path)
-        if not argv:
-            return
-        with redis_errors("save pending writes", target.thread_id):
-            keys = self.thread_keys(target.thread_id)
-            await self._run(self._put_writes, keys, [self.ttl_ms, target.name, *argv])
+        call = self._put_writes_call(config, writes, task_id, task_path)
+        if call is not None:
+            with redis_errors("save pending writes", call.thread_id):
+                await self._run(self.scripts.put_writes, call)
 
-    # --- deletion, copy, prune -------------------------------------------------------------
+    # --- deletion, copy, prune: flows.py, run step by step -----------------------------------
+
+    async def _execute(self, step: Step) -> Any:
+        """One round trip of a flow: a registered script, or a pipeline of queued commands."""
+        if isinstance(step, PipelineStep):
+            pipe = self.client.pipeline(transaction=False)
+            step.queue(pipe)
+            return await pipe.execute()
+        script: AsyncScript = getattr(self.scripts, step.script)
+        return await script(keys=step.call.keys, args=step.call.args)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        thread_id = self._thread_ids([thread_id])[0]
-        with redis_errors("delete a thread", thread_id):
-            runs = await self._delete_thread(keys=self.thread_keys(thread_id), args=[self.ttl_ms])
-            if runs:
-                pipe = self.client.pipeline(transaction=False)
-                for run in runs:
-                    pipe.srem(self.keys.run(text(run)), thread_id)
-                await pipe.execute()
-        self._registered_runs = {p for p in self._registered_runs if p[1] != thread_id}
+        await adrive(self._delete_thread_flow(thread_id), self._execute)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        runs = self._run_ids(run_ids)
-        if not runs:
-            return
-        with redis_errors("delete runs"):
-            pipe = self.client.pipeline(transaction=False)
-            for run in runs:
-                pipe.smembers(self.keys.run(run))
-            threads = sorted({text(t) for members in await pipe.execute() for t in members})
-            for thread_id in threads:
-                await self._delete_runs(keys=self.thread_keys(thread_id), args=[self.ttl_ms, *runs])
-            pipe = self.client.pipeline(transaction=False)
-            for run in runs:
-                pipe.delete(self.keys.run(run))
-            await pipe.execute()
-        self._forget_runs(runs)
+        await adrive(self._delete_for_runs_flow(run_ids), self._execute)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        source, target = self._thread_ids([source_thread_id, target_thread_id])
-        with redis_errors("copy a thread", source):
-            exported = await self._export(keys=self.thread_keys(source), args=[self.ttl_ms])
-            if not exported:
-                return
-            members, fields = exported
-            pipe = self.client.pipeline(transaction=False)
-            for run in codec.run_ids_of(members):
-                self._add_run_index(pipe, run, target)
-            await pipe.execute()
-            args = [self.ttl_ms, len(members), *members, *fields]
-            await self._import(keys=self.thread_keys(target), args=args)
+        await adrive(self._copy_thread_flow(source_thread_id, target_thread_id), self._execute)
 
     async def aprune(
         self,
@@ -233,12 +171,7 @@ class AsyncRedisSaver(RedisSaverBase):
         if keep:
             for thread_id in threads:
                 self._refuse_delta_thread(await self.aget_tuple(self._root_config(thread_id)))
-        for thread_id in threads:
-            if keep == 0:
-                await self.adelete_thread(thread_id)
-                continue
-            with redis_errors("prune a thread", thread_id):
-                await self._prune(keys=self.thread_keys(thread_id), args=[self.ttl_ms, keep])
+        await adrive(self._prune_flow(threads, keep), self._execute)
 
     # --- sync API: bridged to the saver's event loop -----------------------------------------
 

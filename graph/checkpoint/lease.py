@@ -13,21 +13,32 @@ import asyncio
 import contextlib
 import secrets
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import redis
 import redis.asyncio
+from redis.commands.core import AsyncScript, Script
 
 from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
 from tools.errors import CampaignBusy, InputError
 
+ScriptT = TypeVar("ScriptT")
 
-class _LeaseState:
-    """Token, key and TTL shared by the sync and async leases."""
 
-    def __init__(self, key: str, thread_id: str, ttl_ms: int, renew: bool) -> None:
+class _LeaseState(Generic[ScriptT]):
+    """Token, key, TTL, scripts and reply handling shared by the sync and async leases."""
+
+    def __init__(
+        self,
+        register_script: Callable[[str], ScriptT],
+        key: str,
+        thread_id: str,
+        ttl_ms: int,
+        renew: bool,
+    ) -> None:
         if not isinstance(ttl_ms, int) or ttl_ms < 100:
             raise InputError("lease ttl_ms must be an integer of at least 100 ms")
         self.key = key
@@ -37,13 +48,31 @@ class _LeaseState:
         self.token = secrets.token_hex(16)
         self.lost = False
         """Set when a renewal found the lease gone (expired and maybe taken by another run)."""
+        self._release = register_script(scripts.LEASE_RELEASE)
+        self._renew = register_script(scripts.LEASE_RENEW)
 
     @property
     def renew_every_seconds(self) -> float:
         return self.ttl_ms / 3000
 
+    def _require_taken(self, taken: Any) -> None:
+        """Read the ``SET NX`` reply: CampaignBusy when another holder has the lease."""
+        if not taken:
+            raise CampaignBusy(self.thread_id)
 
-class ThreadLease(_LeaseState):
+    @property
+    def _renew_args(self) -> list[Any]:
+        """ARGV of the compare-and-extend renewal (KEYS: ``[self.key]``)."""
+        return [self.token, self.ttl_ms]
+
+    def _renewed(self, reply: Any) -> bool:
+        """Read a renewal reply; a falsy one means the lease is gone (``lost`` is set)."""
+        if not reply:
+            self.lost = True
+        return bool(reply)
+
+
+class ThreadLease(_LeaseState[Script]):
     """``with ThreadLease(client, key, thread_id): ...`` (sync client: Redis or RedisCluster)."""
 
     def __init__(
@@ -55,10 +84,8 @@ class ThreadLease(_LeaseState):
         ttl_ms: int = 30_000,
         renew: bool = True,
     ) -> None:
-        super().__init__(key, thread_id, ttl_ms, renew)
+        super().__init__(client.register_script, key, thread_id, ttl_ms, renew)
         self.client = client
-        self._release = client.register_script(scripts.LEASE_RELEASE)
-        self._renew = client.register_script(scripts.LEASE_RENEW)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -66,8 +93,7 @@ class ThreadLease(_LeaseState):
         """Take the lease or raise CampaignBusy."""
         with redis_errors("take the campaign lease", self.thread_id):
             taken = self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)
-        if not taken:
-            raise CampaignBusy(self.thread_id)
+        self._require_taken(taken)
         if self.renew:
             self._renewer = threading.Thread(
                 target=self._renew_loop, daemon=True, name=f"lease-{self.key}"
@@ -85,8 +111,7 @@ class ThreadLease(_LeaseState):
     def _renew_loop(self) -> None:
         while not self._stop.wait(self.renew_every_seconds):
             try:
-                if not self._renew(keys=[self.key], args=[self.token, self.ttl_ms]):
-                    self.lost = True
+                if not self._renewed(self._renew(keys=[self.key], args=self._renew_args)):
                     return
             except redis.RedisError:
                 continue  # a later renewal may succeed; the TTL still covers us meanwhile
@@ -104,30 +129,27 @@ class ThreadLease(_LeaseState):
         self.release()
 
 
-class AsyncThreadLease(_LeaseState):
+class AsyncThreadLease(_LeaseState[AsyncScript]):
     """``async with AsyncThreadLease(client, key, thread_id): ...`` (redis.asyncio client)."""
 
     def __init__(
         self,
-        client: Any,
+        client: redis.asyncio.Redis | redis.asyncio.RedisCluster,
         key: str,
         thread_id: str,
         *,
         ttl_ms: int = 30_000,
         renew: bool = True,
     ) -> None:
-        super().__init__(key, thread_id, ttl_ms, renew)
-        self.client: redis.asyncio.Redis = client
-        self._release = client.register_script(scripts.LEASE_RELEASE)
-        self._renew = client.register_script(scripts.LEASE_RENEW)
+        super().__init__(client.register_script, key, thread_id, ttl_ms, renew)
+        self.client = client
         self._renewer: asyncio.Task[None] | None = None
 
     async def acquire(self) -> None:
         """Take the lease or raise CampaignBusy."""
         with redis_errors("take the campaign lease", self.thread_id):
             taken = await self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)
-        if not taken:
-            raise CampaignBusy(self.thread_id)
+        self._require_taken(taken)
         if self.renew:
             self._renewer = asyncio.create_task(self._renew_loop())
 
@@ -144,8 +166,7 @@ class AsyncThreadLease(_LeaseState):
         while True:
             await asyncio.sleep(self.renew_every_seconds)
             try:
-                if not await self._renew(keys=[self.key], args=[self.token, self.ttl_ms]):
-                    self.lost = True
+                if not self._renewed(await self._renew(keys=[self.key], args=self._renew_args)):
                     return
             except redis.RedisError:
                 continue  # a later renewal may succeed; the TTL still covers us meanwhile

@@ -3,7 +3,9 @@
 One EVALSHA per saver call (put, put_writes, get_tuple, one page of list). The async methods
 run the sync ones in a worker thread; for native asyncio use ``AsyncRedisSaver`` (``aio.py``).
 Works with ``redis.Redis`` and ``redis.RedisCluster`` clients created with
-``decode_responses=False``.
+``decode_responses=False``. Arguments and replies are built and read in ``plans.py`` and the
+multi-step calls (delete, copy, prune) are written once in ``flows.py``: the methods here only
+make the Redis calls.
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ from langgraph.checkpoint.base import (
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
-from graph.checkpoint import codec, scripts
-from graph.checkpoint.base import RedisSaverBase, redis_errors, text
+from graph.checkpoint.base import redis_errors
+from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, drive
 from graph.checkpoint.lease import ThreadLease
 from graph.checkpoint.listing import ListQuery
+from graph.checkpoint.plans import PutCall, SaverScripts, ScriptCall
 
 SyncClient = redis.Redis | redis.RedisCluster
 
 
-class RedisSaver(RedisSaverBase):
+class RedisSaver(RedisSaverFlows):
     """Checkpoints, pending writes and channel blobs of each thread in two Redis keys.
 
     See ``RedisSaverBase`` for ``prefix``, ``ttl_seconds``, ``keep_last`` and ``serde``.
@@ -40,22 +43,14 @@ class RedisSaver(RedisSaverBase):
     def __init__(self, client: SyncClient, **options: Any) -> None:
         super().__init__(**options)
         self.client = client
-        self._put = client.register_script(scripts.PUT)
-        self._put_writes = client.register_script(scripts.PUT_WRITES)
-        self._get = client.register_script(scripts.GET_TUPLE)
-        self._list = client.register_script(scripts.LIST)
-        self._prune = client.register_script(scripts.PRUNE)
-        self._delete_runs = client.register_script(scripts.DELETE_RUNS)
-        self._delete_thread = client.register_script(scripts.DELETE_THREAD)
-        self._export = client.register_script(scripts.EXPORT)
-        self._import = client.register_script(scripts.IMPORT)
+        self.scripts: SaverScripts[Script] = SaverScripts.register(client.register_script)
 
-    def _run(self, script: Script, keys: list[str], args: Sequence[Any]) -> Any:
+    def _run(self, script: Script, call: ScriptCall) -> Any:
         """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""
         try:
-            return self.client.evalsha(script.sha, len(keys), *keys, *args)
+            return self.client.evalsha(script.sha, len(call.keys), *call.keys, *call.args)
         except NoScriptError:
-            return script(keys=keys, args=args)
+            return script(keys=call.keys, args=call.args)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisSaver:
@@ -65,22 +60,18 @@ class RedisSaver(RedisSaverBase):
         self, thread_id: str, *, ttl_ms: int | None = None, renew: bool = True
     ) -> ThreadLease:
         """The one-writer lease of ``thread_id`` (``with saver.lease(t): ...``)."""
+        key = self.keys.thread(thread_id).lease
         return ThreadLease(
-            self.client,
-            self.keys.thread(thread_id).lease,
-            thread_id,
-            ttl_ms=ttl_ms or self.lease_ttl_ms,
-            renew=renew,
+            self.client, key, thread_id, ttl_ms=ttl_ms or self.lease_ttl_ms, renew=renew
         )
 
     # --- reads -----------------------------------------------------------------------------
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        target = codec.target_of(config)
-        argv: list[Any] = [self.ttl_ms, target.checkpoint_ns, target.checkpoint_id]
-        with redis_errors("read a checkpoint", target.thread_id):
-            row = self._run(self._get, self.thread_keys(target.thread_id), argv)
-        return codec.decode_row(self.serde, target.thread_id, row) if row else None
+        call = self._get_call(config)
+        with redis_errors("read a checkpoint", call.thread_id):
+            row = self._run(self.scripts.get, call)
+        return self._decode_row(call.thread_id, row)
 
     def list(
         self,
@@ -91,21 +82,14 @@ class RedisSaver(RedisSaverBase):
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
         query = ListQuery.of(config, filter, before, limit)
-        keys = self.thread_keys(query.target.thread_id)
-        upper = query.first_upper()
-        while not query.done:
+        upper: str | None = query.first_upper()
+        while upper is not None and not query.done:
             page = query.page_size()
-            with redis_errors("list checkpoints", query.target.thread_id):
-                names, rows = self._run(self._list, keys, [self.ttl_ms, *query.argv(upper, page)])
-            for row in rows:
-                found = codec.decode_row(self.serde, query.target.thread_id, row) if row else None
-                if found is not None and query.accept(found):
-                    yield found
-                    if query.done:
-                        return
-            if len(names) < page:
-                return
-            upper = text(names[-1])
+            call = self._list_call(query, upper, page)
+            with redis_errors("list checkpoints", call.thread_id):
+                names, rows = self._run(self.scripts.list, call)
+            yield from self._page_tuples(query, rows)
+            upper = self._next_upper(names, page)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -116,43 +100,21 @@ class RedisSaver(RedisSaverBase):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        plan = codec.put_args(self.serde, config, checkpoint, metadata, new_versions)
-        target = plan.target
-        keys = self.thread_keys(target.thread_id)
-        keep = 0 if plan.uses_delta_channels else self.keep_last
-        args = [self.ttl_ms, keep, *plan.argv]
-        with redis_errors("save a checkpoint", target.thread_id):
-            if self._needs_run_registration(plan.run_id, target.thread_id):
-                self._register_run_and_put(plan.run_id, target.thread_id, keys, args)
+        call = self._put_call(config, checkpoint, metadata, new_versions)
+        with redis_errors("save a checkpoint", call.thread_id):
+            if call.register_run:
+                self._register_run_and_put(call)
             else:
-                self._run(self._put, keys, args)
-        return {
-            "configurable": {
-                "thread_id": target.thread_id,
-                "checkpoint_ns": target.checkpoint_ns,
-                "checkpoint_id": target.checkpoint_id,
-            }
-        }
+                self._run(self.scripts.put, call)
+        return call.saved
 
-    def _register_run_and_put(
-        self, run_id: str, thread_id: str, keys: Sequence[str], args: Sequence[Any]
-    ) -> None:
+    def _register_run_and_put(self, call: PutCall) -> None:
         """Index the run first, then put, in one pipelined round trip."""
         pipe = self.client.pipeline(transaction=False)
-        self._add_run_index(pipe, run_id, thread_id)
-        pipe.execute_command("EVALSHA", self._put.sha, len(keys), *keys, *args)
-        outcome = pipe.execute(raise_on_error=False)[-1]
-        if isinstance(outcome, NoScriptError):
-            self._put(keys=keys, args=args)
-        elif isinstance(outcome, Exception):
-            raise outcome
-        self._remember_run(run_id, thread_id)
-
-    def _add_run_index(self, pipe: Any, run_id: str, thread_id: str) -> None:
-        run_key = self.keys.run(run_id)
-        pipe.sadd(run_key, thread_id)
-        if self.ttl_ms:
-            pipe.pexpire(run_key, self.ttl_ms)
+        self._queue_indexed_put(pipe, call, self.scripts.put.sha)
+        if self._put_needs_script_load(pipe.execute(raise_on_error=False)):
+            self.scripts.put(keys=call.keys, args=call.args)
+        self._remember_run(call.run_id, call.thread_id)
 
     def put_writes(
         self,
@@ -161,57 +123,30 @@ class RedisSaver(RedisSaverBase):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        target, argv = codec.put_writes_args(self.serde, config, writes, task_id, task_path)
-        if not argv:
-            return
-        with redis_errors("save pending writes", target.thread_id):
-            keys = self.thread_keys(target.thread_id)
-            self._run(self._put_writes, keys, [self.ttl_ms, target.name, *argv])
+        call = self._put_writes_call(config, writes, task_id, task_path)
+        if call is not None:
+            with redis_errors("save pending writes", call.thread_id):
+                self._run(self.scripts.put_writes, call)
 
-    # --- deletion, copy, prune -------------------------------------------------------------
+    # --- deletion, copy, prune: flows.py, run step by step -----------------------------------
+
+    def _execute(self, step: Step) -> Any:
+        """One round trip of a flow: a registered script, or a pipeline of queued commands."""
+        if isinstance(step, PipelineStep):
+            pipe = self.client.pipeline(transaction=False)
+            step.queue(pipe)
+            return pipe.execute()
+        script: Script = getattr(self.scripts, step.script)
+        return script(keys=step.call.keys, args=step.call.args)
 
     def delete_thread(self, thread_id: str) -> None:
-        thread_id = self._thread_ids([thread_id])[0]
-        with redis_errors("delete a thread", thread_id):
-            runs = self._delete_thread(keys=self.thread_keys(thread_id), args=[self.ttl_ms])
-            if runs:
-                pipe = self.client.pipeline(transaction=False)
-                for run in runs:
-                    pipe.srem(self.keys.run(text(run)), thread_id)
-                pipe.execute()
-        self._registered_runs = {p for p in self._registered_runs if p[1] != thread_id}
+        drive(self._delete_thread_flow(thread_id), self._execute)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
-        runs = self._run_ids(run_ids)
-        if not runs:
-            return
-        with redis_errors("delete runs"):
-            pipe = self.client.pipeline(transaction=False)
-            for run in runs:
-                pipe.smembers(self.keys.run(run))
-            threads = sorted({text(t) for members in pipe.execute() for t in members})
-            for thread_id in threads:
-                self._delete_runs(keys=self.thread_keys(thread_id), args=[self.ttl_ms, *runs])
-            pipe = self.client.pipeline(transaction=False)
-            for run in runs:
-                pipe.delete(self.keys.run(run))
-            pipe.execute()
-        self._forget_runs(runs)
+        drive(self._delete_for_runs_flow(run_ids), self._execute)
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        source, target = self._thread_ids([source_thread_id, target_thread_id])
-        with redis_errors("copy a thread", source):
-            exported = self._export(keys=self.thread_keys(source), args=[self.ttl_ms])
-            if not exported:
-                return
-            members, fields = exported
-            pipe = self.client.pipeline(transaction=False)
-            for run in codec.run_ids_of(members):
-                self._add_run_index(pipe, run, target)
-            pipe.execute()
-            self._import(
-                keys=self.thread_keys(target), args=[self.ttl_ms, len(members), *members, *fields]
-            )
+        drive(self._copy_thread_flow(source_thread_id, target_thread_id), self._execute)
 
     def prune(
         self,
@@ -231,12 +166,7 @@ class RedisSaver(RedisSaverBase):
         if keep:
             for thread_id in threads:
                 self._refuse_delta_thread(self.get_tuple(self._root_config(thread_id)))
-        for thread_id in threads:
-            if keep == 0:
-                self.delete_thread(thread_id)
-                continue
-            with redis_errors("prune a thread", thread_id):
-                self._prune(keys=self.thread_keys(thread_id), args=[self.ttl_ms, keep])
+        drive(self._prune_flow(threads, keep), self._execute)
 
     # --- async API: the sync calls in a worker thread ----------------------------------------
 
