@@ -22,11 +22,17 @@ from tools.settings import Settings
 
 
 class RecalledItem(Protocol):
-    """What the graph reads from a ``tools.memory.MemoryItem``."""
+    """What the graph reads from a ``tools.memory.MemoryItem`` (read-only, so the real
+    model's narrower field types, e.g. a ``Literal`` kind, satisfy it)."""
 
-    item_id: str
-    kind: str
-    text: str
+    @property
+    def item_id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class BrandMemoryLike(Protocol):
@@ -58,14 +64,25 @@ class BrandMemoryLike(Protocol):
 class LabelLike(Protocol):
     """``agents.classifiers.LabelPrediction``: label None means below threshold (unknown)."""
 
-    label: str | None
-    confidence: float
-    latency_ms: float
+    @property
+    def label(self) -> str | None: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+    @property
+    def latency_ms(self) -> float: ...
 
 
 class TriageResultLike(Protocol):
-    tone: LabelLike
-    category: LabelLike
+    """``agents.classifiers.TriageResult``; read-only members, so its concrete
+    ``LabelPrediction`` fields satisfy ``LabelLike`` (settable members would be invariant)."""
+
+    @property
+    def tone(self) -> LabelLike: ...
+
+    @property
+    def category(self) -> LabelLike: ...
 
 
 class TriageLike(Protocol):

@@ -6,11 +6,12 @@ These are pure functions from state values to the update the service writes with
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, cast
 
 from langgraph.types import Overwrite
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from agents.base import Tone
 from graph.planner import Deliverable, Plan
@@ -20,7 +21,9 @@ from tools.errors import InputError, NotFoundError
 
 
 class CampaignEdits(BaseModel):
-    """What a fork changes ("same plan, more playful tone")."""
+    """What a fork changes ("same plan, more playful tone"); unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
     tone: Tone | None = None
     """New tone for every asset not written yet (and the brief)."""
@@ -31,11 +34,56 @@ class CampaignEdits(BaseModel):
     """A replacement deliverables matrix."""
 
 
+_ROWS = TypeAdapter(list[Deliverable])
+
+
+def first_problem(error: ValidationError) -> str:
+    """One line naming the first thing wrong in a pydantic error: ``where: what``."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def is_amount(value: object) -> bool:
+    """Whether ``value`` is a finite, non-negative number (a budget in USD)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and value >= 0
+
+
+def parse_rows(rows: object) -> list[Deliverable]:
+    """Validate user-supplied plan rows (dicts or ``Deliverable``); ``InputError`` if bad."""
+    if not isinstance(rows, list | tuple):
+        raise InputError("the plan must be a list of deliverable rows")
+    try:
+        return _ROWS.validate_python(list(rows))
+    except ValidationError as error:
+        raise InputError(f"invalid plan row {first_problem(error)}") from None
+
+
+def parse_edits(edits: object) -> CampaignEdits:
+    """Validate user-supplied fork edits (a dict or ``CampaignEdits``); ``InputError`` if bad."""
+    if edits is None:
+        return CampaignEdits()
+    if not isinstance(edits, dict | CampaignEdits):
+        raise InputError("fork edits must be an object such as {'tone': 'playful'}")
+    try:
+        return CampaignEdits.model_validate(edits)
+    except ValidationError as error:
+        raise InputError(f"invalid fork edit {first_problem(error)}") from None
+
+
 def plan_update(values: dict[str, Any], deliverables: list[Deliverable]) -> dict[str, Any]:
     """New plan rows; assets of unchanged ids are kept, new ones start pending."""
     if not values.get("plan"):
         raise InputError("the campaign has no plan yet")
-    plan = Plan.model_validate({**values["plan"], "deliverables": deliverables})
+    if not deliverables:
+        raise InputError("the plan needs at least one deliverable")
+    try:
+        plan = Plan.model_validate({**values["plan"], "deliverables": deliverables})
+    except ValidationError as error:
+        raise InputError(f"invalid plan: {first_problem(error)}") from None
     old = values.get("assets", {})
     assets: dict[str, AssetRecord] = {}
     for row in plan.deliverables:
@@ -53,6 +101,8 @@ def draft_update(
     values: dict[str, Any], asset_id: str, text: str, user: str, now: float | None = None
 ) -> dict[str, Any]:
     """A human version of one asset; it goes (back) to review with fresh check results."""
+    if not isinstance(asset_id, str) or not isinstance(text, str) or not isinstance(user, str):
+        raise InputError("an edit needs an asset id, the new text and the user, each as text")
     asset = values.get("assets", {}).get(asset_id)
     if asset is None:
         raise NotFoundError(f"no asset {asset_id!r} in this campaign")

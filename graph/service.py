@@ -28,7 +28,15 @@ from agents.base import Specialist
 from graph.brief import Brief, parse_brief
 from graph.builder import build_graph
 from graph.context import BrandMemoryLike, CampaignContext, ComplianceLike, TriageLike
-from graph.edits import CampaignEdits, draft_update, fork_values, plan_update
+from graph.edits import (
+    CampaignEdits,
+    draft_update,
+    fork_values,
+    is_amount,
+    parse_edits,
+    parse_rows,
+    plan_update,
+)
 from graph.gates import GatePayload, PublishDecision, parse_resume
 from graph.planner import Deliverable, build_plan
 from graph.service_support import (
@@ -157,7 +165,7 @@ class CampaignService:
         max_chars = self.settings.brief_max_chars
         parsed = brief if isinstance(brief, Brief) else parse_brief(brief, max_chars=max_chars)
         if budget_usd is not None:
-            if budget_usd < 0:
+            if not is_amount(budget_usd):
                 raise InputError("the budget must be a positive amount in USD")
             parsed = parsed.model_copy(update={"budget_usd": budget_usd})
         if self.context.triage is None:
@@ -359,7 +367,7 @@ class CampaignService:
         At a gate the edit re-opens the gate with the new state (the plan gate shows the new
         matrix); when paused, the campaign stays paused until ``resume``.
         """
-        rows = [Deliverable.model_validate(d) for d in deliverables]
+        rows = parse_rows(deliverables)
         return await self._edit(thread_id, lambda values: plan_update(values, rows))
 
     async def edit_draft(
@@ -380,10 +388,11 @@ class CampaignService:
         new_thread_id: str | None = None,
     ) -> str:
         """A new campaign from an earlier checkpoint, with edits; ``resume`` runs it."""
-        parsed = CampaignEdits.model_validate(edits or {})
-        source: RunnableConfig = {
-            "configurable": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}
-        }
+        parsed = parse_edits(edits)
+        if not isinstance(checkpoint_id, str) or not checkpoint_id:
+            raise InputError("name the checkpoint to fork from by its id")
+        source = self._config(thread_id)
+        source["configurable"]["checkpoint_id"] = checkpoint_id
         snapshot = await self.graph.aget_state(source)
         if not snapshot.values:
             raise NotFoundError(f"no checkpoint {checkpoint_id} in campaign {thread_id}")

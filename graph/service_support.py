@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -26,6 +26,10 @@ from tools.event_log import EventLog, InMemoryEventLog, RedisEventLog
 from tools.events import TraceEvent
 from tools.redis_server import connect
 from tools.settings import Settings
+
+if TYPE_CHECKING:  # the real parts, so mypy checks them against the graph's protocols
+    from agents.classifiers.triage import Triage
+    from tools.memory.facade import BrandMemory
 
 
 class LocalLeases:
@@ -121,10 +125,12 @@ def open_memory_and_triage(
     brand_memory: BrandMemoryLike | None = None
     classifiers: TriageLike | None = None
     if memory and settings.campaign_memory:
-        open_memory = load_attribute("tools.memory", "open_memory", "BRANDLOOM_CAMPAIGN_MEMORY")
+        open_memory: Callable[[Settings], BrandMemory] = load_attribute(
+            "tools.memory", "open_memory", "BRANDLOOM_CAMPAIGN_MEMORY"
+        )
         brand_memory = open_memory(settings)
     if triage and settings.campaign_triage:
-        load_triage = load_attribute(
+        load_triage: Callable[[Settings], Triage] = load_attribute(
             "agents.classifiers", "load_triage", "BRANDLOOM_CAMPAIGN_TRIAGE"
         )
         classifiers = load_triage(settings)

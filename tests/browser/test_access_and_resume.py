@@ -41,7 +41,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceServer
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 def button(page: Page, label: str):
@@ -150,4 +150,4 @@ def test_restart_resumes_from_the_sidebar(tmp_path: Path, new_page) -> None:
         button(page, "Approve plan").click()
         expect(button(page, "Approve all")).to_be_visible()
     finally:
-        server.stop()
+        server.close()

@@ -50,4 +50,4 @@ def test_local_model_run_survives_a_refresh_and_reaches_review(tmp_path: Path, n
         expect(page.get_by_role("cell", name=LOCAL, exact=True).first).to_be_attached()
         screenshot(page, "test_local_model", "trace")
     finally:
-        server.stop()
+        server.close()

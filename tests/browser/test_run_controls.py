@@ -25,7 +25,7 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceS
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 def button(page: Page, label: str):
