@@ -36,24 +36,38 @@ def quota_problem(asset: AssetRecord, task: DraftTask, runtime: Runtime[Campaign
     return ""
 
 
+def asset_request(
+    thread_id: str, brief: dict[str, Any], asset: AssetRecord, **fields: Any
+) -> DraftRequest:
+    """A specialist request for ``asset`` in its campaign context; ``fields`` add or override
+    (version, previous text, feedback, memory)."""
+    context: dict[str, Any] = {
+        "thread_id": thread_id,
+        "asset_id": asset["asset_id"],
+        "version": asset["version"],
+        "asset_kind": asset["asset_kind"],
+        "channel": asset["channel"],
+        "campaign_goal": brief.get("goal", ""),
+        "brand": brief.get("brand", ""),
+        "audience": brief.get("audience", ""),
+        "product": asset["product"],
+        "variant": asset["variant"],
+        "constraints": Constraints.model_validate(asset["constraints"]),
+    }
+    return DraftRequest.model_validate({**context, **fields})
+
+
 def build_request(task: DraftTask) -> DraftRequest:
     """The specialist's input for the next version of the task's asset."""
     asset, brief = task["asset"], task["brief"]
     previous = current_version(asset)
     revising = asset["status"] == "pending" and previous is not None
     notes = [f"campaign note: {note}" for note in brief.get("notes", [])]
-    return DraftRequest(
-        thread_id=task["thread_id"],
-        asset_id=asset["asset_id"],
+    return asset_request(
+        task["thread_id"],
+        brief,
+        asset,
         version=asset["version"] + 1,
-        asset_kind=asset["asset_kind"],  # type: ignore[arg-type]
-        channel=asset["channel"],
-        campaign_goal=brief.get("goal", ""),
-        brand=brief.get("brand", ""),
-        audience=brief.get("audience", ""),
-        product=asset["product"],
-        variant=asset["variant"],
-        constraints=Constraints.model_validate(asset["constraints"]),
         previous_text=previous["text"] if revising and previous else "",
         feedback=[*asset["feedback"], *notes],
         memory=[MemorySnippet.model_validate(item) for item in task["memory"]],

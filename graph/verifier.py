@@ -17,6 +17,7 @@ from langgraph.runtime import Runtime
 
 from agents.base import Constraints, DraftRequest
 from graph.context import CampaignContext, TriageResultLike
+from graph.drafting import asset_request
 from graph.intake import classifier_event
 from graph.records import current_version, emit, transition
 from graph.state import AssetRecord, AssetStatus, CampaignState
@@ -158,21 +159,7 @@ async def _compliance(
 
 def compliance_request(state: CampaignState, asset: AssetRecord, text: str) -> DraftRequest:
     """The critic's input: the asset's brief context with the draft as ``previous_text``."""
-    brief = state["brief"]
-    return DraftRequest(
-        thread_id=state["thread_id"],
-        asset_id=asset["asset_id"],
-        version=asset["version"],
-        asset_kind=asset["asset_kind"],  # type: ignore[arg-type]
-        channel=asset["channel"],
-        campaign_goal=brief.get("goal", ""),
-        brand=brief.get("brand", ""),
-        audience=brief.get("audience", ""),
-        product=asset["product"],
-        variant=asset["variant"],
-        constraints=Constraints.model_validate(asset["constraints"]),
-        previous_text=text,
-    )
+    return asset_request(state["thread_id"], state["brief"], asset, previous_text=text)
 
 
 def _verdict(

@@ -9,11 +9,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.fakes import hanging_openai_server
 from tools.redis_server import EmbeddedRedis
 
 BRIEF = "Brand: Loomwell\nGoal: spring launch\n\n2 social posts"
@@ -102,27 +102,10 @@ def test_products_file_campaign(cli_env, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def hanging_model(tmp_path: Path) -> Iterator[tuple[str, threading.Event]]:
-    """An OpenAI-compatible endpoint that accepts requests and never answers them."""
-    called, release = threading.Event(), threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            called.set()
-            release.wait(60)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", called
-    finally:
-        release.set()
-        server.shutdown()
+def hanging_model() -> Iterator[tuple[str, threading.Event]]:
+    """An OpenAI-compatible endpoint that takes requests and never answers them."""
+    with hanging_openai_server(60) as endpoint:
+        yield endpoint
 
 
 def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_model) -> None:

@@ -17,13 +17,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import redis
 
 from graph.checkpoint import RedisSaver
+from tests.fakes import hanging_openai_server
 from tools.redis_server import EmbeddedRedis
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,25 +127,8 @@ def reference_receipts(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 @pytest.fixture
 def hanging_model_server() -> Iterator[tuple[str, threading.Event]]:
     """An OpenAI-compatible endpoint that takes requests and never answers them."""
-    called, release = threading.Event(), threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            called.set()
-            release.wait(120)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", called
-    finally:
-        release.set()
-        server.shutdown()
+    with hanging_openai_server(120) as endpoint:
+        yield endpoint
 
 
 def _kill_and_resume(
