@@ -10,8 +10,10 @@ or a write by another process (the CLI while the chat server runs) never serves 
 usearch was chosen over hnswlib and faiss by measurement (``bench/memory.py``: recall@10,
 latency, size on disk) and because it supports removal and is actively maintained.
 
-Filtered queries over-fetch from the HNSW index and widen the search until ``top_k`` matches
-are found; a very selective filter falls back to exact search over the matching records.
+Namespaces of up to ``EXACT_SEARCH_LIMIT`` items (most brand kits) are searched exactly. In
+larger ones, filtered queries over-fetch from the HNSW index and widen the search until
+``top_k`` matches are found; a very selective filter falls back to exact search over the
+matching records.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from tools.memory.base import MemoryStore, MetadataValue, QueryMatch, StoreStats
 from tools.memory.filters import MetadataFilter, matches
 
 EXACT_SEARCH_LIMIT = 4096
-"""A filter restricted to kinds holding at most this many items is answered by exact search
-over them (cheaper and exact; the ANN index would have to over-fetch and widen)."""
+"""A namespace, or the kinds a filter is restricted to, holding at most this many items is
+answered by exact search (cheap at that size, and exact: the ANN index is approximate and
+would have to over-fetch and widen under a filter)."""
 SAVE_INTERVAL_SECONDS = 30.0
 """Least time between two saves of a namespace's ANN index after writes (a restart after a
 crash rebuilds a stale index from SQLite, so this only bounds rebuild work, never correctness)."""
@@ -213,9 +216,10 @@ class EmbeddedMemoryStore(MemoryStore):
         with self._lock:
             space = self._space(namespace)
             candidates = space.kind_keys(metadata_filter)
-            if candidates is not None and len(candidates) <= EXACT_SEARCH_LIMIT:
-                return self._exact(space, vector, top_k, metadata_filter, candidates)
             total = len(space.rows)
+            pool_size = total if candidates is None else len(candidates)
+            if pool_size <= EXACT_SEARCH_LIMIT:
+                return self._exact(space, vector, top_k, metadata_filter, candidates)
             wanted = min(total, max(top_k * 4, 40))
             while wanted:
                 found = space.index.search(vector, wanted)
