@@ -74,7 +74,8 @@ def build_request(task: DraftTask) -> DraftRequest:
     )
 
 
-def _usage(events: list[TraceEvent]) -> dict[str, float]:
+def usage_totals(events: list[TraceEvent]) -> dict[str, float]:
+    """Tokens, cost and call count of the ``model_call`` events among ``events``."""
     calls = [e for e in events if e.kind == "model_call"]
     return {
         "prompt_tokens": sum(e.prompt_tokens for e in calls),
@@ -133,7 +134,7 @@ async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> dict[str,
         event.thread_id, event.node, event.asset_id = task["thread_id"], "draft", asset["asset_id"]
         event.memory_item_ids = event.memory_item_ids or [m.item_id for m in request.memory]
     trace = [emit(runtime, event) for event in result.events]
-    usage = _usage(result.events)
+    usage = usage_totals(result.events)
     spend = runtime.context.fanout_spend
     spend[task["thread_id"]] = spend.get(task["thread_id"], 0.0) + usage["cost_usd"]
     spent = {k: asset["usage"].get(k, 0) + v for k, v in usage.items()}

@@ -17,7 +17,7 @@ from langgraph.runtime import Runtime
 
 from agents.base import Constraints, DraftRequest
 from graph.context import CampaignContext, TriageResultLike
-from graph.drafting import asset_request
+from graph.drafting import asset_request, usage_totals
 from graph.intake import classifier_event
 from graph.records import current_version, emit, transition
 from graph.state import AssetRecord, AssetStatus, CampaignState
@@ -148,13 +148,7 @@ async def _compliance(
             )
             events.append(event)
     trace.extend(emit(runtime, event) for event in events)
-    calls = [e for e in events if e.kind == "model_call"]
-    return {
-        "prompt_tokens": sum(e.prompt_tokens for e in calls),
-        "completion_tokens": sum(e.completion_tokens for e in calls),
-        "cost_usd": sum(e.cost_usd for e in calls),
-        "model_calls": len(calls),
-    }
+    return usage_totals(events)
 
 
 def compliance_request(state: CampaignState, asset: AssetRecord, text: str) -> DraftRequest:
