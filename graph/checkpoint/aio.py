@@ -24,11 +24,13 @@ from langgraph.checkpoint.base import (
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
 from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, adrive
 from graph.checkpoint.lease import AsyncThreadLease
 from graph.checkpoint.listing import ListQuery
-from graph.checkpoint.plans import PutCall, SaverScripts, ScriptCall
+from graph.checkpoint.plans import SaverScripts, ScriptCall, WriteCall
+from graph.checkpoint.wire import AsyncWire
 from tools.errors import ConfigError
 
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
@@ -43,13 +45,18 @@ class AsyncRedisSaver(RedisSaverFlows):
         self.client = client
         self._loop: asyncio.AbstractEventLoop | None = None
         self.scripts: SaverScripts[AsyncScript] = SaverScripts.register(client.register_script)
+        self._wire = AsyncWire(client)
 
     async def _run(self, script: AsyncScript, call: ScriptCall) -> Any:
         """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""
         try:
-            return await self.client.evalsha(script.sha, len(call.keys), *call.keys, *call.args)
+            return await self._wire.call(call.evalsha(script.sha))
         except NoScriptError:
             return await script(keys=call.keys, args=call.args)
+
+    async def aclose(self) -> None:
+        """Close the saver's own connections (the client passed in stays open)."""
+        await self._wire.aclose()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> AsyncRedisSaver:
@@ -106,21 +113,24 @@ class AsyncRedisSaver(RedisSaverFlows):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         self._note_loop()
-        call = self._put_call(config, checkpoint, metadata, new_versions)
+        call, saved = self._put_call(config, checkpoint, metadata, new_versions)
         with redis_errors("save a checkpoint", call.thread_id):
-            if call.register_run:
-                await self._register_run_and_put(call)
-            else:
-                await self._run(self.scripts.put, call)
-        return call.saved
+            await self._write(call)
+        return saved
 
-    async def _register_run_and_put(self, call: PutCall) -> None:
-        """Index the run first, then put, in one pipelined round trip."""
-        pipe = self.client.pipeline(transaction=False)
-        self._queue_indexed_put(pipe, call, self.scripts.put.sha)
-        if self._put_needs_script_load(await pipe.execute(raise_on_error=False)):
-            await self.scripts.put(keys=call.keys, args=call.args)
-        self._remember_run(call.run_id, call.thread_id)
+    async def _write(self, call: WriteCall) -> None:
+        """One write transaction; after a server restart its script may be unknown: load, retry."""
+        try:
+            await self._wire.transaction(call.body, call.ahead)
+        except NoScriptError:
+            await self._load_write_scripts()
+            await self._wire.transaction(call.body, call.ahead)
+        if call.run_id:
+            self._remember_run(call.run_id, call.thread_id)
+
+    async def _load_write_scripts(self) -> None:
+        for source in (scripts.TRIM, scripts.GUARDED_WRITES):
+            await self.client.script_load(source)
 
     async def aput_writes(
         self,
@@ -133,7 +143,7 @@ class AsyncRedisSaver(RedisSaverFlows):
         call = self._put_writes_call(config, writes, task_id, task_path)
         if call is not None:
             with redis_errors("save pending writes", call.thread_id):
-                await self._run(self.scripts.put_writes, call)
+                await self._write(call)
 
     # --- deletion, copy, prune: flows.py, run step by step -----------------------------------
 

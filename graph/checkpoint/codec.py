@@ -27,6 +27,7 @@ from langgraph.checkpoint.base import (
 )
 
 from graph.checkpoint.keys import (
+    NUL,
     blob_channel,
     blob_field,
     checkpoint_name,
@@ -90,13 +91,15 @@ DELTA_METADATA_KEY = "counters_since_delta_snapshot"
 
 @dataclass(frozen=True)
 class PutPlan:
-    """One put, ready for the PUT script."""
+    """One put: what goes into the thread's data hash and lex index."""
 
     target: Target
     run_id: str
     """Run id from the metadata ('' when none): the run index needs it."""
-    argv: list[Any]
-    """ARGV after ttl and keep: m, record, refs, parent + NUL + run, run, blob field/values."""
+    fields: list[Any]
+    """HSET field/value pairs: record, refs, parent + NUL + run, then the new blobs."""
+    members: list[Any]
+    """ZADD score/member pairs: the checkpoint and, with a run id, its run entry."""
     uses_delta_channels: bool
     """Pruning would break such threads (their values are rebuilt from older checkpoints)."""
 
@@ -119,18 +122,18 @@ def put_args(
     run_id = full_metadata.get("run_id")
     run = require_text(run_id, "run_id") if run_id else ""
     record = ormsgpack.packb([*serde.dumps_typed(stored), *serde.dumps_typed(full_metadata)])
-    blobs: list[Any] = []
+    ns, m = target.checkpoint_ns, target.name
     referenced = {**checkpoint.get("channel_versions", {}), **new_versions}
-    refs = [
-        blob_field(target.checkpoint_ns, require_text(ch, "channel"), str(v))
-        for ch, v in referenced.items()
-    ]
+    refs = [blob_field(ns, require_text(ch, "channel"), str(v)) for ch, v in referenced.items()]
+    fields: list[Any] = [f"c{m}", record, f"v{m}", ormsgpack.packb(refs)]
+    fields += [f"p{m}", f"{parent.checkpoint_id}{NUL}{run}"]
     for channel, version in new_versions.items():
         typed = serde.dumps_typed(values[channel]) if channel in values else (EMPTY, b"")
-        blobs += [blob_field(target.checkpoint_ns, channel, str(version)), pack_typed(typed)]
-    parent_and_run = f"{parent.checkpoint_id}\0{run}"
-    argv = [target.name, record, ormsgpack.packb(refs), parent_and_run, run, *blobs]
-    return PutPlan(target, run, argv, DELTA_METADATA_KEY in full_metadata)
+        fields += [blob_field(ns, channel, str(version)), pack_typed(typed)]
+    members: list[Any] = [0, f"c{m}"]
+    if run:
+        members += [0, f"r{run}{NUL}{m}"]
+    return PutPlan(target, run, fields, members, DELTA_METADATA_KEY in full_metadata)
 
 
 def put_writes_args(
@@ -139,18 +142,22 @@ def put_writes_args(
     writes: Sequence[tuple[str, Any]],
     task_id: str,
     task_path: str,
-) -> tuple[Target, list[Any]]:
-    """``(target, ARGV tail)`` for PUT_WRITES: (field, value, overwrite) per write."""
+) -> tuple[Target, list[tuple[str, bytes, bool]]]:
+    """``(target, [(field, framed value, overwrite), ...])``: one entry per write.
+
+    Special writes (negative index: errors, interrupts, ...) overwrite, regular ones are
+    first-wins, as in LangGraph's own savers.
+    """
     target = target_of(config)
     if not target.checkpoint_id:
         raise InputError("put_writes needs a config naming a checkpoint_id")
     task = require_text(task_id, "task_id")
-    argv: list[Any] = []
+    framed_writes = []
     for idx, (channel, value) in enumerate(writes):
         slot = WRITES_IDX_MAP.get(channel, idx)
         framed = ormsgpack.packb([task, slot, channel, task_path, *serde.dumps_typed(value)])
-        argv += [write_field(target.name, task, slot), framed, "1" if slot < 0 else "0"]
-    return target, argv
+        framed_writes.append((write_field(target.name, task, slot), framed, slot < 0))
+    return target, framed_writes
 
 
 def _text(raw: bytes | str) -> str:

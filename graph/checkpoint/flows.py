@@ -103,7 +103,8 @@ class RedisSaverFlows(RedisSaverPlans):
     def _queue_copied_run_index(self, pipe: Any, members: Sequence[bytes], target: str) -> None:
         """Queue adding the copy ``target`` to the index of every run in the exported thread."""
         for run in codec.run_ids_of(members):
-            self._queue_run_index(pipe, run, target)
+            for command in self._run_index(run, target):
+                pipe.execute_command(*command)
 
 
 def _advance(flow: Flow, reply: Any, error: Exception | None) -> Step | None:

@@ -19,7 +19,6 @@ from langgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
-from redis.exceptions import NoScriptError
 
 from graph.checkpoint import codec, scripts
 from graph.checkpoint.base import RedisSaverBase, text
@@ -32,8 +31,8 @@ ScriptT = TypeVar("ScriptT")
 class SaverScripts(Generic[ScriptT]):
     """The saver's Lua scripts registered on one client (``Script`` or ``AsyncScript``)."""
 
-    put: ScriptT
-    put_writes: ScriptT
+    trim: ScriptT
+    guarded_writes: ScriptT
     get: ScriptT
     list: ScriptT
     prune: ScriptT
@@ -46,8 +45,8 @@ class SaverScripts(Generic[ScriptT]):
     def register(cls, register_script: Callable[[str], ScriptT]) -> SaverScripts[ScriptT]:
         """Register every script with ``client.register_script`` (no round trip)."""
         return cls(
-            put=register_script(scripts.PUT),
-            put_writes=register_script(scripts.PUT_WRITES),
+            trim=register_script(scripts.TRIM),
+            guarded_writes=register_script(scripts.GUARDED_WRITES),
             get=register_script(scripts.GET_TUPLE),
             list=register_script(scripts.LIST),
             prune=register_script(scripts.PRUNE),
@@ -66,19 +65,31 @@ class ScriptCall:
     keys: list[str]
     args: list[Any]
 
+    def evalsha(self, sha: str) -> tuple[Any, ...]:
+        """The EVALSHA command running script ``sha`` with these KEYS and ARGV."""
+        return ("EVALSHA", sha, len(self.keys), *self.keys, *self.args)
+
+
+Command = tuple[Any, ...]
+
 
 @dataclass(frozen=True)
-class PutCall(ScriptCall):
-    """One PUT: the call, the run to index first (if any) and the config to return."""
+class WriteCall:
+    """One put or put_writes: a MULTI/EXEC body and the commands sent just ahead of it."""
 
+    thread_id: str
+    body: list[Command]
+    """The transaction: HSET/HSETNX into the data hash, ZADD into the index, TTL, TRIM."""
+    ahead: list[Command]
+    """Sent in the same round trip before the transaction (the run index: another slot)."""
     run_id: str
-    register_run: bool
-    """Whether the run index must be written first (pipelined with the PUT)."""
-    saved: RunnableConfig
+    """The run this call indexes ('' = none): remembered once the call succeeded."""
 
 
 class RedisSaverPlans(RedisSaverBase):
     """Argument building and reply decoding shared by the sync and async savers."""
+
+    scripts: SaverScripts[Any]
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -119,10 +130,18 @@ class RedisSaverPlans(RedisSaverBase):
         checkpoint: Checkpoint,
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
-    ) -> PutCall:
+    ) -> tuple[WriteCall, RunnableConfig]:
+        """The put's transaction and the config ``put`` returns."""
         plan = codec.put_args(self.serde, config, checkpoint, metadata, new_versions)
         target = plan.target
+        index, data = self.thread_keys(target.thread_id)
+        body: list[Command] = [("HSET", data, *plan.fields), ("ZADD", index, *plan.members)]
         keep = 0 if plan.uses_delta_channels else self.keep_last
+        if keep:
+            trim = ("EVALSHA", self.scripts.trim.sha, 2, index, data, 0, keep, target.checkpoint_ns)
+            body.append(trim)
+        self._expire(body, index, data)
+        register = self._needs_run_registration(plan.run_id, target.thread_id)
         saved: RunnableConfig = {
             "configurable": {
                 "thread_id": target.thread_id,
@@ -130,25 +149,8 @@ class RedisSaverPlans(RedisSaverBase):
                 "checkpoint_id": target.checkpoint_id,
             }
         }
-        register = self._needs_run_registration(plan.run_id, target.thread_id)
-        keys = self.thread_keys(target.thread_id)
-        args = [self.ttl_ms, keep, *plan.argv]
-        return PutCall(target.thread_id, keys, args, plan.run_id, register, saved)
-
-    def _queue_indexed_put(self, pipe: Any, call: PutCall, put_sha: str) -> None:
-        """Queue the run index, then the PUT by EVALSHA (one pipelined round trip)."""
-        self._queue_run_index(pipe, call.run_id, call.thread_id)
-        pipe.execute_command("EVALSHA", put_sha, len(call.keys), *call.keys, *call.args)
-
-    @staticmethod
-    def _put_needs_script_load(replies: Sequence[Any]) -> bool:
-        """Read the indexed-put pipeline: True on NOSCRIPT (re-run the PUT), raise on error."""
-        outcome = replies[-1]
-        if isinstance(outcome, NoScriptError):
-            return True
-        if isinstance(outcome, Exception):
-            raise outcome
-        return False
+        ahead = self._run_index(plan.run_id, target.thread_id) if register else []
+        return WriteCall(target.thread_id, body, ahead, plan.run_id if register else ""), saved
 
     def _put_writes_call(
         self,
@@ -156,16 +158,38 @@ class RedisSaverPlans(RedisSaverBase):
         writes: Sequence[tuple[str, Any]],
         task_id: str,
         task_path: str,
-    ) -> ScriptCall | None:
-        """The PUT_WRITES call, or None when there is nothing to write."""
-        target, argv = codec.put_writes_args(self.serde, config, writes, task_id, task_path)
-        if not argv:
+    ) -> WriteCall | None:
+        """The PUT_WRITES transaction, or None when there is nothing to write."""
+        target, framed = codec.put_writes_args(self.serde, config, writes, task_id, task_path)
+        if not framed:
             return None
-        keys = self.thread_keys(target.thread_id)
-        return ScriptCall(target.thread_id, keys, [self.ttl_ms, target.name, *argv])
+        index, data = self.thread_keys(target.thread_id)
+        if self.keep_last:
+            guarded: list[Any] = ["EVALSHA", self.scripts.guarded_writes.sha, 2, index, data]
+            guarded += [self.ttl_ms, target.name]
+            for field, value, overwrite in framed:
+                guarded += [field, value, "1" if overwrite else "0"]
+            return WriteCall(target.thread_id, [tuple(guarded)], [], "")
+        body: list[Command] = [
+            ("HSET" if overwrite else "HSETNX", data, field, value)
+            for field, value, overwrite in framed
+        ]
+        members: list[Any] = []
+        for field, _, _ in framed:
+            members += [0, field]
+        body.append(("ZADD", index, *members))
+        self._expire(body, index, data)
+        return WriteCall(target.thread_id, body, [], "")
 
-    def _queue_run_index(self, pipe: Any, run_id: str, thread_id: str) -> None:
-        run_key = self.keys.run(run_id)
-        pipe.sadd(run_key, thread_id)
+    def _expire(self, body: list[Command], index: str, data: str) -> None:
+        """Refresh the thread's TTL at the end of a write transaction (when TTLs are on)."""
         if self.ttl_ms:
-            pipe.pexpire(run_key, self.ttl_ms)
+            body += [("PEXPIRE", index, self.ttl_ms), ("PEXPIRE", data, self.ttl_ms)]
+
+    def _run_index(self, run_id: str, thread_id: str) -> list[Command]:
+        """The commands adding ``thread_id`` to the index set of ``run_id``."""
+        run_key = self.keys.run(run_id)
+        commands: list[Command] = [("SADD", run_key, thread_id)]
+        if self.ttl_ms:
+            commands.append(("PEXPIRE", run_key, self.ttl_ms))
+        return commands

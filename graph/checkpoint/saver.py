@@ -25,11 +25,13 @@ from langgraph.checkpoint.base import (
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
+from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
 from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, drive
 from graph.checkpoint.lease import ThreadLease
 from graph.checkpoint.listing import ListQuery
-from graph.checkpoint.plans import PutCall, SaverScripts, ScriptCall
+from graph.checkpoint.plans import SaverScripts, ScriptCall, WriteCall
+from graph.checkpoint.wire import Wire
 
 SyncClient = redis.Redis | redis.RedisCluster
 
@@ -44,13 +46,18 @@ class RedisSaver(RedisSaverFlows):
         super().__init__(**options)
         self.client = client
         self.scripts: SaverScripts[Script] = SaverScripts.register(client.register_script)
+        self._wire = Wire(client)
 
     def _run(self, script: Script, call: ScriptCall) -> Any:
         """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""
         try:
-            return self.client.evalsha(script.sha, len(call.keys), *call.keys, *call.args)
+            return self._wire.call(call.evalsha(script.sha))
         except NoScriptError:
             return script(keys=call.keys, args=call.args)
+
+    def close(self) -> None:
+        """Close the saver's own connections (the client passed in stays open)."""
+        self._wire.close()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisSaver:
@@ -100,21 +107,24 @@ class RedisSaver(RedisSaverFlows):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        call = self._put_call(config, checkpoint, metadata, new_versions)
+        call, saved = self._put_call(config, checkpoint, metadata, new_versions)
         with redis_errors("save a checkpoint", call.thread_id):
-            if call.register_run:
-                self._register_run_and_put(call)
-            else:
-                self._run(self.scripts.put, call)
-        return call.saved
+            self._write(call)
+        return saved
 
-    def _register_run_and_put(self, call: PutCall) -> None:
-        """Index the run first, then put, in one pipelined round trip."""
-        pipe = self.client.pipeline(transaction=False)
-        self._queue_indexed_put(pipe, call, self.scripts.put.sha)
-        if self._put_needs_script_load(pipe.execute(raise_on_error=False)):
-            self.scripts.put(keys=call.keys, args=call.args)
-        self._remember_run(call.run_id, call.thread_id)
+    def _write(self, call: WriteCall) -> None:
+        """One write transaction; after a server restart its script may be unknown: load, retry."""
+        try:
+            self._wire.transaction(call.body, call.ahead)
+        except NoScriptError:
+            self._load_write_scripts()
+            self._wire.transaction(call.body, call.ahead)
+        if call.run_id:
+            self._remember_run(call.run_id, call.thread_id)
+
+    def _load_write_scripts(self) -> None:
+        for source in (scripts.TRIM, scripts.GUARDED_WRITES):
+            self.client.script_load(source)
 
     def put_writes(
         self,
@@ -126,7 +136,7 @@ class RedisSaver(RedisSaverFlows):
         call = self._put_writes_call(config, writes, task_id, task_path)
         if call is not None:
             with redis_errors("save pending writes", call.thread_id):
-                self._run(self.scripts.put_writes, call)
+                self._write(call)
 
     # --- deletion, copy, prune: flows.py, run step by step -----------------------------------
 

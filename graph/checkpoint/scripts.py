@@ -6,7 +6,10 @@ the sources below are constants. ``ARGV[1]`` is always the TTL in milliseconds (
 forever): every script that reads or writes a thread refreshes both keys' TTL.
 
 Layout and naming: see ``keys.py``. Scripts are called with EVALSHA (redis-py's ``Script``
-loads them again after a server restart).
+loads them again after a server restart). Puts and pending writes need no script: they are a
+MULTI/EXEC of HSET, HSETNX, ZADD and PEXPIRE (a Lua call costs Redis 7 several times as much).
+With ``keep_last`` set, a put runs TRIM inside its transaction and pending writes go through
+GUARDED_WRITES, which refuses writes for checkpoints TRIM already dropped.
 """
 
 from __future__ import annotations
@@ -126,36 +129,49 @@ local function beyond(names, keep)
   end
   return victims
 end
+
+-- pending writes (index members in [min, max]) whose checkpoint is gone while a newer one of
+-- its namespace exists: LangGraph sends writes in the background, so on a saver without
+-- keep_last they can land after an explicit prune dropped their checkpoint. Writes of a
+-- checkpoint not saved yet are kept.
+local function sweep(min, max)
+  local newest, live, dead = {}, {}, {}
+  for _, w in ipairs(redis.call('ZRANGEBYLEX', I, min, max)) do
+    local ns_end = string.find(w, NUL, 2, true)
+    local ns = string.sub(w, 2, ns_end - 1)
+    local m = string.sub(w, 2, string.find(w, NUL, ns_end + 1, true) - 1)
+    if live[m] == nil then
+      if newest[ns] == nil then
+        local top = redis.call('ZREVRANGEBYLEX', I, '(c' .. ns .. '\1', '[c' .. ns .. NUL,
+          'LIMIT', 0, 1)
+        newest[ns] = top[1] and string.sub(top[1], 2) or false
+      end
+      live[m] = not newest[ns] or m >= newest[ns] or redis.call('HEXISTS', D, 'c' .. m) == 1
+    end
+    if not live[m] then dead[#dead + 1] = w end
+  end
+  each_slice('ZREM', I, dead)
+  each_slice('HDEL', D, dead)
+end
 """
 
-PUT: Final = (
+TRIM: Final = (
     _COMMON
     + r"""
--- ARGV: ttl, keep_last, m, record, refs, parent\0run, run, then blob field/value pairs
-local keep, m, run = tonumber(ARGV[2]), ARGV[3], ARGV[7]
-local fields = {'c' .. m, ARGV[4], 'v' .. m, ARGV[5], 'p' .. m, ARGV[6]}
-for j = 8, #ARGV, 2 do
-  fields[#fields + 1] = ARGV[j]
-  fields[#fields + 1] = ARGV[j + 1]
-end
-each_slice('HSET', D, fields)
-if run ~= '' then
-  redis.call('ZADD', I, 0, 'c' .. m, 0, 'r' .. run .. NUL .. m)
-else
-  redis.call('ZADD', I, 0, 'c' .. m)
-end
-if keep > 0 then
-  local ns = string.sub(m, 1, string.find(m, NUL, 1, true) - 1)
-  drop(beyond(redis.call('ZREVRANGEBYLEX', I, '(c' .. ns .. '\1', '[c' .. ns .. NUL), keep))
-end
+-- ARGV: ttl, keep, ns. Runs inside a put's MULTI when keep_last is set: keeps the newest
+-- `keep` checkpoints of the namespace (late pending writes of the dropped ones are refused
+-- by GUARDED_WRITES).
+local keep, ns = tonumber(ARGV[2]), ARGV[3]
+drop(beyond(redis.call('ZREVRANGEBYLEX', I, '(c' .. ns .. '\1', '[c' .. ns .. NUL), keep))
 touch()
 return 1
 """
 )
 
-PUT_WRITES: Final = (
+GUARDED_WRITES: Final = (
     _COMMON
     + r"""
+-- Pending writes when keep_last is set (without it they are a plain MULTI/EXEC).
 -- ARGV: ttl, m, then triples (field, value, overwrite '1'|'0'); regular writes are first-wins.
 -- Writes that arrive after their checkpoint was pruned or deleted (LangGraph sends them in the
 -- background) are dropped: the checkpoint is gone and a newer one exists in its namespace.
@@ -231,6 +247,7 @@ PRUNE: Final = (
     + r"""
 -- ARGV: ttl, keep (newest checkpoints kept per namespace)
 local dropped = drop(beyond(redis.call('ZREVRANGEBYLEX', I, '(d', '[c'), tonumber(ARGV[2])))
+sweep('[w', '(x')
 touch()
 return dropped
 """
