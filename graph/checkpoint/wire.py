@@ -15,8 +15,10 @@ makes two or three saver calls. The wires send already-built commands and read r
 Every command a saver sends this way is idempotent (the MULTI/EXEC of a put or of pending
 writes, EVALSHA of GET_TUPLE / LIST / TRIM, SADD, PEXPIRE), so when a connection fails the wire
 drops it and sends the command once more through the client itself, where redis-py's reconnect
-and retry policy apply; what that raises is what the caller sees. Redis Cluster clients have no
-single connection pool: for them the wires send everything through the client.
+and retry policy apply; what that raises is what the caller sees (and what it returns has been
+through the client's response callbacks: the savers read only EVALSHA replies, which have none).
+Redis Cluster clients have no single connection pool: for them the wires send everything
+through the client.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class AsyncWire:
     def __init__(self, client: redis.asyncio.Redis | redis.asyncio.RedisCluster) -> None:
         self._client = client
         self._settings = _mirrorable_settings(client)
+        self.round_trips = 0
+        """Requests written on the wire's own connections (one per ``pipeline``/``transaction``)."""
         self._links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Link] = (
             weakref.WeakKeyDictionary()
         )
@@ -117,6 +121,7 @@ class AsyncWire:
             return await _through_client_async(self._client, commands)
         try:
             link = await self._link()
+            self.round_trips += 1
             replies = await link.send(commands)
         except _BROKEN:
             return await _through_client_async(self._client, commands)
@@ -271,14 +276,14 @@ def _through_client(client: Any, commands: Sequence[Command]) -> list[Any]:
     pipe = client.pipeline(transaction=False)
     for command in commands:
         pipe.execute_command(*command)
-    return list(pipe.execute())
+    return _raise_first_error(list(pipe.execute()))
 
 
 async def _through_client_async(client: Any, commands: Sequence[Command]) -> list[Any]:
     pipe = client.pipeline(transaction=False)
     for command in commands:
         pipe.execute_command(*command)
-    return list(await pipe.execute())
+    return _raise_first_error(list(await pipe.execute()))
 
 
 def _transaction_through_client(client: Any, body: Sequence[Command]) -> list[Any]:
@@ -304,7 +309,9 @@ def _read(connection: Any) -> Any:
 
 
 def _raise_first_error(replies: list[Any]) -> list[Any]:
+    """``replies``, unless one is an error (an error reply, or a failure a client pipeline
+    returned in place of a reply): then the first of them raises."""
     for reply in replies:
-        if isinstance(reply, ResponseError):
+        if isinstance(reply, Exception):
             raise reply
     return replies
