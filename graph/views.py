@@ -78,9 +78,12 @@ def gate_of(snapshot: StateSnapshot) -> GatePayload | None:
 
 
 def status_of(snapshot: StateSnapshot) -> RunStatus:
+    """gate, paused or done. A snapshot whose step finished (its writes are saved) but whose
+    next checkpoint is not (the process died in between) lists no ``next`` nodes, only tasks
+    with results: it is paused, and resuming applies those writes and goes on."""
     if gate_of(snapshot) is not None:
         return "gate"
-    return "paused" if snapshot.next else "done"
+    return "paused" if snapshot.next or snapshot.tasks else "done"
 
 
 def asset_view(asset: AssetRecord) -> AssetView:

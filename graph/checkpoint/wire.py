@@ -2,32 +2,33 @@
 
 redis-py's command path (pool checkout with a readiness poll, the retry wrapper, observability
 hooks, response callbacks) costs as much as the loopback round trip itself, and a campaign step
-makes two or three saver calls. The wires send already-built commands and read raw replies:
+makes two or three saver calls. The wires speak RESP2 themselves on sockets they open with the
+client's own settings (host and port or unix socket path, db, username and password, client
+name, timeouts, keep-alive) and let hiredis parse the replies:
 
-- ``Wire`` (sync) uses connections made from the client's own connection class and settings
-  (same host or socket, auth, db, TLS, timeouts), one per concurrent call.
-- ``AsyncWire`` speaks RESP2 over one asyncio connection per event loop, pipelining concurrent
-  calls (replies come back in order; hiredis parses them). It reads host or socket path, db,
-  username, password and timeouts from the client's settings; a client it cannot mirror exactly
-  (TLS, RESP3, a credential provider, decoded responses, a custom connection class) is used
-  directly instead.
+- ``Wire`` (sync) keeps one connection per concurrent caller (threads take one and put it back).
+- ``AsyncWire`` keeps one connection per event loop and pipelines concurrent calls on it
+  (Redis answers in order).
+
+A client whose connections they cannot reproduce exactly (TLS, RESP3, a credential provider,
+decoded responses, a custom connection class) is used directly instead, and so is a Redis
+Cluster client (no single connection pool).
 
 Every command a saver sends this way is idempotent (the MULTI/EXEC of a put or of pending
 writes, EVALSHA of GET_TUPLE / LIST / TRIM, SADD, PEXPIRE), so when a connection fails the wire
-drops it and sends the command once more through the client itself, where redis-py's reconnect
+drops it and sends the commands once more through the client itself, where redis-py's reconnect
 and retry policy apply; what that raises is what the caller sees (and what it returns has been
 through the client's response callbacks: the savers read only EVALSHA replies, which have none).
-Redis Cluster clients have no single connection pool: for them the wires send everything
-through the client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import hiredis
@@ -35,51 +36,107 @@ import redis
 import redis.asyncio
 from redis._parsers.base import BaseParser
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 Command = Sequence[Any]
 """One Redis command with its arguments, e.g. ``("EVALSHA", sha, 2, key1, key2, ...)``."""
 
 _BROKEN = (RedisConnectionError, RedisTimeoutError, OSError)
-"""Failures after which a connection is dropped and the command goes through the client."""
+"""Failures after which a connection is dropped and the commands go through the client."""
+
+_SYNC_CLASSES = (redis.Connection, redis.UnixDomainSocketConnection)
+_ASYNC_CLASSES = (redis.asyncio.Connection, redis.asyncio.UnixDomainSocketConnection)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What a connection of the client needs: where, who, which db, how long to wait."""
+
+    host: str
+    port: int
+    path: str | None
+    db: int
+    username: str | None
+    password: str | None
+    client_name: str | None
+    timeout: float | None
+    connect_timeout: float | None
+    keepalive: bool
+
+    @classmethod
+    def mirror(
+        cls,
+        client: Any,
+        single_node: type[redis.Redis] | type[redis.asyncio.Redis],
+        plain: tuple[type, ...],
+    ) -> _Settings | None:
+        """The client's settings, or None when a wire connection would differ from its own."""
+        if not isinstance(client, single_node):
+            return None
+        pool = client.connection_pool
+        kwargs = pool.connection_kwargs
+        if (
+            pool.connection_class not in plain
+            or kwargs.get("credential_provider") is not None
+            or str(kwargs.get("protocol") or 2) != "2"
+            or kwargs.get("decode_responses")
+            or kwargs.get("socket_keepalive_options")
+        ):
+            return None
+        return cls(
+            host=kwargs.get("host") or "localhost",
+            port=int(kwargs.get("port") or 6379),
+            path=kwargs.get("path"),
+            db=int(kwargs.get("db") or 0),
+            username=kwargs.get("username"),
+            password=kwargs.get("password"),
+            client_name=kwargs.get("client_name"),
+            timeout=kwargs.get("socket_timeout"),
+            connect_timeout=kwargs.get("socket_connect_timeout") or kwargs.get("socket_timeout"),
+            keepalive=bool(kwargs.get("socket_keepalive")),
+        )
+
+    def handshake(self) -> list[Command]:
+        """AUTH, SELECT and CLIENT SETNAME, as the client's own connections send them."""
+        commands: list[Command] = []
+        if self.password is not None:
+            user = (self.username,) if self.username else ()
+            commands.append(("AUTH", *user, self.password))
+        if self.db:
+            commands.append(("SELECT", self.db))
+        if self.client_name:
+            commands.append(("CLIENT", "SETNAME", self.client_name))
+        return commands
 
 
 class Wire:
-    """Lean request/reply for a sync client (thread-safe: one connection per call)."""
+    """Lean request/reply for a sync client (thread-safe: a connection per concurrent call)."""
 
     def __init__(self, client: redis.Redis | redis.RedisCluster) -> None:
         self._client = client
-        self._idle: list[Any] = []
-        self._connect: Callable[[], Any] | None = None
-        if isinstance(client, redis.Redis):
-            pool = client.connection_pool
-            self._connect = partial(pool.connection_class, **pool.connection_kwargs)
+        self._settings = _Settings.mirror(client, redis.Redis, _SYNC_CLASSES)
+        self._idle: list[_SocketLink] = []
+        self.round_trips = 0
+        """Requests written on the wire's own connections (one per call)."""
 
     def call(self, command: Command) -> Any:
         """Send one command; its reply (an error reply raises, as redis-py does)."""
-        if self._connect is None:
+        if self._settings is None:
             return self._client.execute_command(*command)
-        return self.pipeline([command])[-1]
+        try:
+            replies = self._exchange([command])
+        except _BROKEN:
+            return self._client.execute_command(*command)
+        return _raise_first_error(replies)[0]
 
     def pipeline(self, commands: Sequence[Command]) -> list[Any]:
         """Send ``commands`` in one write; their replies. The first error reply raises."""
-        if self._connect is None:
+        if self._settings is None:
             return _through_client(self._client, commands)
         try:
-            connection = self._idle.pop()  # list.pop/append are atomic: no lock needed
-        except IndexError:
-            connection = self._connect()
-        try:
-            connection.send_packed_command([_pack(commands)], check_health=False)
-            replies = [_read(connection) for _ in commands]
+            replies = self._exchange(commands)
         except _BROKEN:
-            connection.disconnect()
             return _through_client(self._client, commands)
-        except BaseException:
-            connection.disconnect()
-            raise
-        self._idle.append(connection)
         return _raise_first_error(replies)
 
     def transaction(self, body: Sequence[Command], ahead: Sequence[Command] = ()) -> list[Any]:
@@ -87,16 +144,87 @@ class Wire:
 
         The first error reply (of ``ahead`` or inside the transaction) raises.
         """
-        if self._connect is None:
-            if ahead:
-                _through_client(self._client, ahead)
-            return _transaction_through_client(self._client, body)
-        replies = self.pipeline([*ahead, ("MULTI",), *body, ("EXEC",)])
-        return _raise_first_error(replies[-1])
+        if self._settings is not None:
+            try:
+                replies = self._exchange([*ahead, ("MULTI",), *body, ("EXEC",)])
+            except _BROKEN:
+                pass
+            else:
+                return _raise_first_error(_raise_first_error(replies)[-1])
+        if ahead:
+            _through_client(self._client, ahead)
+        return _transaction_through_client(self._client, body)
+
+    def _exchange(self, commands: Sequence[Command]) -> list[Any]:
+        try:
+            link = self._idle.pop()  # list.pop/append are atomic: no lock needed
+        except IndexError:
+            assert self._settings is not None
+            link = _SocketLink(self._settings)
+        try:
+            self.round_trips += 1
+            replies = link.exchange(commands)
+        except BaseException:
+            link.close()
+            raise
+        self._idle.append(link)
+        return replies
 
     def close(self) -> None:
         while self._idle:
-            self._idle.pop().disconnect()
+            self._idle.pop().close()
+
+
+class _SocketLink:
+    """One blocking RESP2 connection."""
+
+    def __init__(self, settings: _Settings) -> None:
+        self._reader = hiredis.Reader(replyError=BaseParser.parse_error)
+        try:
+            if settings.path:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(settings.connect_timeout)
+                sock.connect(settings.path)
+            else:
+                address = (settings.host, settings.port)
+                sock = socket.create_connection(address, timeout=settings.connect_timeout)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if settings.keepalive:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        except OSError as exc:
+            raise RedisConnectionError(f"could not connect to Redis: {exc}") from exc
+        sock.settimeout(settings.timeout)
+        self._sock = sock
+        handshake = settings.handshake()
+        if handshake:
+            try:
+                _raise_first_error(self.exchange(handshake))
+            except BaseException:
+                self.close()
+                raise
+
+    def exchange(self, commands: Sequence[Command]) -> list[Any]:
+        """Write ``commands`` at once, read as many replies."""
+        try:
+            self._sock.sendall(_pack(commands))
+            replies: list[Any] = []
+            while len(replies) < len(commands):
+                reply = self._reader.gets()
+                if reply is False:
+                    data = self._sock.recv(65536)
+                    if not data:
+                        raise RedisConnectionError("connection to Redis closed by the server")
+                    self._reader.feed(data)
+                else:
+                    replies.append(reply)
+        except TimeoutError as exc:
+            raise RedisTimeoutError("Timeout reading from Redis") from exc
+        except OSError as exc:
+            raise RedisConnectionError(f"connection to Redis failed: {exc}") from exc
+        return replies
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 class AsyncWire:
@@ -104,9 +232,9 @@ class AsyncWire:
 
     def __init__(self, client: redis.asyncio.Redis | redis.asyncio.RedisCluster) -> None:
         self._client = client
-        self._settings = _mirrorable_settings(client)
+        self._settings = _Settings.mirror(client, redis.asyncio.Redis, _ASYNC_CLASSES)
         self.round_trips = 0
-        """Requests written on the wire's own connections (one per ``pipeline``/``transaction``)."""
+        """Requests written on the wire's own connections (one per call)."""
         self._links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Link] = (
             weakref.WeakKeyDictionary()
         )
@@ -114,15 +242,17 @@ class AsyncWire:
     async def call(self, command: Command) -> Any:
         if self._settings is None:
             return await self._client.execute_command(*command)
-        return (await self.pipeline([command]))[-1]
+        try:
+            replies = await self._exchange([command])
+        except _BROKEN:
+            return await self._client.execute_command(*command)
+        return _raise_first_error(replies)[0]
 
     async def pipeline(self, commands: Sequence[Command]) -> list[Any]:
         if self._settings is None:
             return await _through_client_async(self._client, commands)
         try:
-            link = await self._link()
-            self.round_trips += 1
-            replies = await link.send(commands)
+            replies = await self._exchange(commands)
         except _BROKEN:
             return await _through_client_async(self._client, commands)
         return _raise_first_error(replies)
@@ -131,92 +261,66 @@ class AsyncWire:
         self, body: Sequence[Command], ahead: Sequence[Command] = ()
     ) -> list[Any]:
         """``Wire.transaction`` for asyncio."""
-        if self._settings is None:
-            if ahead:
-                await _through_client_async(self._client, ahead)
-            return await _transaction_through_client_async(self._client, body)
-        replies = await self.pipeline([*ahead, ("MULTI",), *body, ("EXEC",)])
-        return _raise_first_error(replies[-1])
+        if self._settings is not None:
+            try:
+                replies = await self._exchange([*ahead, ("MULTI",), *body, ("EXEC",)])
+            except _BROKEN:
+                pass
+            else:
+                return _raise_first_error(_raise_first_error(replies)[-1])
+        if ahead:
+            await _through_client_async(self._client, ahead)
+        return await _transaction_through_client_async(self._client, body)
 
-    async def _link(self) -> _Link:
+    async def _exchange(self, commands: Sequence[Command]) -> list[Any]:
         loop = asyncio.get_running_loop()
         link = self._links.get(loop)
         if link is None or link.closed:
-            link = self._links[loop] = _Link(loop, self._settings or {})
+            assert self._settings is not None
+            link = self._links[loop] = _Link(loop, self._settings)
         await link.ready
-        return link
+        self.round_trips += 1
+        return await link.send(commands)
 
     async def aclose(self) -> None:
         link = self._links.pop(asyncio.get_running_loop(), None)
         if link is not None:
-            await link.close()
-
-
-def _mirrorable_settings(client: Any) -> dict[str, Any] | None:
-    """The client's connection settings if ``_Link`` reproduces them exactly, else None."""
-    if not isinstance(client, redis.asyncio.Redis):
-        return None
-    pool = client.connection_pool
-    settings = dict(pool.connection_kwargs)
-    plain = pool.connection_class in (
-        redis.asyncio.Connection,
-        redis.asyncio.UnixDomainSocketConnection,
-    )
-    if (
-        not plain
-        or settings.get("credential_provider") is not None
-        or str(settings.get("protocol") or 2) != "2"
-        or settings.get("decode_responses")
-    ):
-        return None
-    return settings
+            link.close()
 
 
 class _Link(asyncio.Protocol):
-    """One RESP2 connection: requests are written as they come, replies matched in order."""
+    """One asyncio RESP2 connection: requests written as they come, replies matched in order."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, settings: dict[str, Any]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, settings: _Settings) -> None:
         self._loop = loop
         self._settings = settings
         self._reader = hiredis.Reader(replyError=BaseParser.parse_error)
         self._waiting: deque[asyncio.Future[Any]] = deque()
         self._transport: asyncio.Transport | None = None
-        self._timeout: float | None = settings.get("socket_timeout")
         self.closed = False
         self.ready: asyncio.Task[None] = loop.create_task(self._open())
 
     async def _open(self) -> None:
         settings = self._settings
         try:
-            async with asyncio.timeout(settings.get("socket_connect_timeout")):
-                if settings.get("path"):
-                    await self._loop.create_unix_connection(lambda: self, settings["path"])
+            async with asyncio.timeout(settings.connect_timeout):
+                if settings.path:
+                    await self._loop.create_unix_connection(lambda: self, settings.path)
                 else:
-                    host, port = settings.get("host", "localhost"), settings.get("port", 6379)
-                    await self._loop.create_connection(lambda: self, host, port)
-        except (OSError, TimeoutError) as exc:
+                    await self._loop.create_connection(lambda: self, settings.host, settings.port)
+        except OSError as exc:  # TimeoutError included
             self.closed = True
             raise RedisConnectionError(f"could not connect to Redis: {exc}") from exc
-        try:
-            await self._handshake()
-        except BaseException as exc:
-            self._lose(RedisConnectionError(f"Redis refused the connection setup: {exc}"))
-            raise
-
-    async def _handshake(self) -> None:
-        """AUTH, SELECT and CLIENT SETNAME as the client's own connections do."""
-        settings = self._settings
-        handshake: list[tuple[Any, ...]] = []
-        if settings.get("password") is not None:
-            username = settings.get("username")
-            auth = (username, settings["password"]) if username else (settings["password"],)
-            handshake.append(("AUTH", *auth))
-        if settings.get("db"):
-            handshake.append(("SELECT", settings["db"]))
-        if settings.get("client_name"):
-            handshake.append(("CLIENT", "SETNAME", settings["client_name"]))
+        if settings.keepalive and self._transport is not None:
+            sock = self._transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        handshake = settings.handshake()
         if handshake:
-            _raise_first_error(await self.send(handshake))
+            try:
+                _raise_first_error(await self.send(handshake))
+            except BaseException as exc:
+                self._lose(RedisConnectionError(f"Redis refused the connection setup: {exc}"))
+                raise
 
     async def send(self, commands: Sequence[Command]) -> list[Any]:
         if self.closed or self._transport is None:
@@ -225,7 +329,7 @@ class _Link(asyncio.Protocol):
         self._waiting.extend(futures)
         self._transport.write(_pack(commands))
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._settings.timeout):
                 return [await future for future in futures]
         except TimeoutError:
             self._lose(RedisTimeoutError("Timeout reading from Redis"))
@@ -248,7 +352,8 @@ class _Link(asyncio.Protocol):
                 future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._lose(RedisConnectionError(f"connection to Redis lost: {exc or 'closed by server'}"))
+        reason = exc or "closed by the server"
+        self._lose(RedisConnectionError(f"connection to Redis lost: {reason}"))
 
     def _lose(self, error: Exception) -> None:
         self.closed = True
@@ -259,7 +364,7 @@ class _Link(asyncio.Protocol):
             if not future.done():
                 future.set_exception(error)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         self.closed = True
         if self._transport is not None:
             self._transport.close()
@@ -290,22 +395,14 @@ def _transaction_through_client(client: Any, body: Sequence[Command]) -> list[An
     pipe = client.pipeline(transaction=True)
     for command in body:
         pipe.execute_command(*command)
-    return list(pipe.execute())
+    return _raise_first_error(list(pipe.execute()))
 
 
 async def _transaction_through_client_async(client: Any, body: Sequence[Command]) -> list[Any]:
     pipe = client.pipeline(transaction=True)
     for command in body:
         pipe.execute_command(*command)
-    return list(await pipe.execute())
-
-
-def _read(connection: Any) -> Any:
-    """One reply; an error reply is returned (not raised) so the connection stays in sync."""
-    try:
-        return connection.read_response()
-    except ResponseError as error:
-        return error
+    return _raise_first_error(list(await pipe.execute()))
 
 
 def _raise_first_error(replies: list[Any]) -> list[Any]:

@@ -73,8 +73,7 @@ async def test_async_saver_runs_the_graph(embedded_redis: EmbeddedRedis) -> None
 
 
 def test_each_saver_call_is_one_round_trip(embedded_redis: EmbeddedRedis) -> None:
-    client, sent = counting_client(str(embedded_redis.socket_path))
-    saver = RedisSaver(client, prefix=unique_prefix())
+    saver = RedisSaver(redis.Redis.from_url(embedded_redis.url), prefix=unique_prefix())
     app = build_review_graph().compile(checkpointer=saver)
     config = thread_config()
     _finish_campaign(app, config)  # warms the script cache and the run index
@@ -92,10 +91,22 @@ def test_each_saver_call_is_one_round_trip(embedded_redis: EmbeddedRedis) -> Non
     ]
     trips = []
     for call in calls:
-        before = sent[0]
+        before = saver._wire.round_trips
         call()
-        trips.append(sent[0] - before)
+        trips.append(saver._wire.round_trips - before)
     assert trips == [1, 1, 1, 1, 1]  # the first put of run r1 pipelines the run index with it
+
+
+def test_a_client_with_a_custom_connection_class_is_used_directly(
+    embedded_redis: EmbeddedRedis,
+) -> None:
+    """The wire cannot mirror a custom connection class: every call goes through the client."""
+    client, sent = counting_client(str(embedded_redis.socket_path))
+    saver = RedisSaver(client, prefix=unique_prefix())
+    app = build_review_graph().compile(checkpointer=saver)
+    done = _finish_campaign(app, thread_config())
+    assert done["log"] == ["plan", "gate:yes", "write", "publish"]
+    assert sent[0] > 0 and saver._wire.round_trips == 0
 
 
 def test_prune_keeps_newest_and_frees_writes_and_blobs(
