@@ -58,6 +58,7 @@ from graph.views import (
     campaign_view,
     checkpoint_info,
     outcome_of,
+    status_of,
 )
 from tools.connectors.base import Connector
 from tools.errors import InputError, NotFoundError, PermissionDenied
@@ -217,7 +218,7 @@ class CampaignService:
             if decision is None:
                 if gate is not None:
                     raise InputError(f"campaign {thread_id} waits at the {gate.gate} gate")
-                if not snapshot.next:
+                if status_of(snapshot) == "done":
                     raise InputError(f"campaign {thread_id} is finished")
                 return await self._run(config, None, on_event, on_token)
             if gate is None:
@@ -348,7 +349,7 @@ class CampaignService:
             snapshot = await self.graph.aget_state(config)
             if not snapshot.values:
                 raise NotFoundError(f"no campaign {thread_id}")
-            if not snapshot.next:
+            if status_of(snapshot) == "done":
                 raise InputError(f"campaign {thread_id} is finished; fork it to change it")
             update = build(snapshot.values)
             try:

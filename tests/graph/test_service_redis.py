@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.checkpoint import open_savers
+from graph.checkpoint import AsyncRedisSaver, open_savers
 from graph.service import CampaignService
 from tests.graph.conftest import ALL_KINDS, SMALL_BRIEF, TinySpecialist, approve_all
 from tools.errors import CampaignBusy
@@ -67,3 +67,29 @@ async def test_fork_on_the_redis_saver(settings: Settings) -> None:
     forked = [r for r in specialist.requests if r.thread_id == fork_id]
     assert len(forked) == 3 and all("campaign note: more fun" in r.feedback for r in forked)
     assert service.pending_gate("redis-t3").gate == "review"
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, nothing catches it."""
+
+
+async def test_a_run_killed_between_a_steps_writes_and_its_checkpoint_resumes(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner's writes are saved, the checkpoint after it is not: paused, not finished."""
+    saved_put = AsyncRedisSaver.aput
+
+    async def dies_after_the_planner(self, config, checkpoint, metadata, new_versions):  # type: ignore[no-untyped-def]
+        if metadata.get("step") == 1:
+            raise _Killed
+        return await saved_put(self, config, checkpoint, metadata, new_versions)
+
+    monkeypatch.setattr(AsyncRedisSaver, "aput", dies_after_the_planner)
+    with pytest.raises(_Killed):
+        await _open(settings, TinySpecialist()).start("redis-t4", SMALL_BRIEF, "alice")
+    monkeypatch.undo()
+
+    restarted = _open(settings, TinySpecialist())
+    assert restarted.view("redis-t4").status == "paused"
+    outcome = await restarted.resume("redis-t4", None)
+    assert outcome.gate is not None and outcome.gate.gate == "plan"
