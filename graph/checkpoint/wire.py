@@ -124,7 +124,7 @@ class Wire:
         if self._settings is None:
             return self._client.execute_command(*command)
         try:
-            replies = self._exchange([command])
+            replies = self._exchange(*_request([command]))
         except _BROKEN:
             return self._client.execute_command(*command)
         return _raise_first_error(replies)[0]
@@ -134,7 +134,7 @@ class Wire:
         if self._settings is None:
             return _through_client(self._client, commands)
         try:
-            replies = self._exchange(commands)
+            replies = self._exchange(*_request(commands))
         except _BROKEN:
             return _through_client(self._client, commands)
         return _raise_first_error(replies)
@@ -146,7 +146,7 @@ class Wire:
         """
         if self._settings is not None:
             try:
-                replies = self._exchange([*ahead, ("MULTI",), *body, ("EXEC",)])
+                replies = self._exchange(*_transaction_request(ahead, body))
             except _BROKEN:
                 pass
             else:
@@ -155,7 +155,7 @@ class Wire:
             _through_client(self._client, ahead)
         return _transaction_through_client(self._client, body)
 
-    def _exchange(self, commands: Sequence[Command]) -> list[Any]:
+    def _exchange(self, payload: bytes, count: int) -> list[Any]:
         try:
             link = self._idle.pop()  # list.pop/append are atomic: no lock needed
         except IndexError:
@@ -163,7 +163,7 @@ class Wire:
             link = _SocketLink(self._settings)
         try:
             self.round_trips += 1
-            replies = link.exchange(commands)
+            replies = link.exchange(payload, count)
         except BaseException:
             link.close()
             raise
@@ -198,17 +198,17 @@ class _SocketLink:
         handshake = settings.handshake()
         if handshake:
             try:
-                _raise_first_error(self.exchange(handshake))
+                _raise_first_error(self.exchange(*_request(handshake)))
             except BaseException:
                 self.close()
                 raise
 
-    def exchange(self, commands: Sequence[Command]) -> list[Any]:
-        """Write ``commands`` at once, read as many replies."""
+    def exchange(self, payload: bytes, count: int) -> list[Any]:
+        """Write ``payload`` (``count`` commands) at once, read ``count`` replies."""
         try:
-            self._sock.sendall(_pack(commands))
+            self._sock.sendall(payload)
             replies: list[Any] = []
-            while len(replies) < len(commands):
+            while len(replies) < count:
                 reply = self._reader.gets()
                 if reply is False:
                     data = self._sock.recv(65536)
@@ -243,7 +243,7 @@ class AsyncWire:
         if self._settings is None:
             return await self._client.execute_command(*command)
         try:
-            replies = await self._exchange([command])
+            replies = await self._exchange(*_request([command]))
         except _BROKEN:
             return await self._client.execute_command(*command)
         return _raise_first_error(replies)[0]
@@ -252,7 +252,7 @@ class AsyncWire:
         if self._settings is None:
             return await _through_client_async(self._client, commands)
         try:
-            replies = await self._exchange(commands)
+            replies = await self._exchange(*_request(commands))
         except _BROKEN:
             return await _through_client_async(self._client, commands)
         return _raise_first_error(replies)
@@ -263,7 +263,7 @@ class AsyncWire:
         """``Wire.transaction`` for asyncio."""
         if self._settings is not None:
             try:
-                replies = await self._exchange([*ahead, ("MULTI",), *body, ("EXEC",)])
+                replies = await self._exchange(*_transaction_request(ahead, body))
             except _BROKEN:
                 pass
             else:
@@ -272,7 +272,7 @@ class AsyncWire:
             await _through_client_async(self._client, ahead)
         return await _transaction_through_client_async(self._client, body)
 
-    async def _exchange(self, commands: Sequence[Command]) -> list[Any]:
+    async def _exchange(self, payload: bytes, count: int) -> list[Any]:
         loop = asyncio.get_running_loop()
         link = self._links.get(loop)
         if link is None or link.closed:
@@ -280,7 +280,7 @@ class AsyncWire:
             link = self._links[loop] = _Link(loop, self._settings)
         await link.ready
         self.round_trips += 1
-        return await link.send(commands)
+        return await link.send(payload, count)
 
     async def aclose(self) -> None:
         link = self._links.pop(asyncio.get_running_loop(), None)
@@ -317,18 +317,21 @@ class _Link(asyncio.Protocol):
         handshake = settings.handshake()
         if handshake:
             try:
-                _raise_first_error(await self.send(handshake))
+                _raise_first_error(await self.send(*_request(handshake)))
             except BaseException as exc:
                 self._lose(RedisConnectionError(f"Redis refused the connection setup: {exc}"))
                 raise
 
-    async def send(self, commands: Sequence[Command]) -> list[Any]:
+    async def send(self, payload: bytes, count: int) -> list[Any]:
+        """Write ``payload`` (``count`` commands); their ``count`` replies, in order."""
         if self.closed or self._transport is None:
             raise RedisConnectionError("connection to Redis closed")
-        futures = [self._loop.create_future() for _ in commands]
+        futures = [self._loop.create_future() for _ in range(count)]
         self._waiting.extend(futures)
-        self._transport.write(_pack(commands))
+        self._transport.write(payload)
         try:
+            if self._settings.timeout is None:
+                return [await future for future in futures]
             async with asyncio.timeout(self._settings.timeout):
                 return [await future for future in futures]
         except TimeoutError:
@@ -370,11 +373,20 @@ class _Link(asyncio.Protocol):
             self._transport.close()
 
 
-def _pack(commands: Sequence[Command]) -> bytes:
-    """RESP encoding of ``commands`` (str, bytes and int arguments), one buffer."""
-    if len(commands) == 1:
-        return hiredis.pack_command(tuple(commands[0]))
-    return b"".join([hiredis.pack_command(tuple(command)) for command in commands])
+_MULTI = hiredis.pack_command(("MULTI",))
+_EXEC = hiredis.pack_command(("EXEC",))
+
+
+def _request(commands: Sequence[Command]) -> tuple[bytes, int]:
+    """RESP encoding of ``commands`` (str, bytes and int arguments) and their number."""
+    return b"".join([hiredis.pack_command(tuple(c)) for c in commands]), len(commands)
+
+
+def _transaction_request(ahead: Sequence[Command], body: Sequence[Command]) -> tuple[bytes, int]:
+    """``ahead``, then ``body`` between MULTI and EXEC: the payload and its command count."""
+    before, before_count = _request(ahead)
+    inside, inside_count = _request(body)
+    return before + _MULTI + inside + _EXEC, before_count + inside_count + 2
 
 
 def _through_client(client: Any, commands: Sequence[Command]) -> list[Any]:
