@@ -24,8 +24,8 @@ through the client's response callbacks: the savers read only EVALSHA replies, w
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
-import weakref
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,6 +116,7 @@ class Wire:
         self._client = client
         self._settings = _Settings.mirror(client, redis.Redis, _SYNC_CLASSES)
         self._idle: list[_SocketLink] = []
+        self._pid = os.getpid()
         self.round_trips = 0
         """Requests written on the wire's own connections (one per call)."""
 
@@ -156,6 +157,8 @@ class Wire:
         return _transaction_through_client(self._client, body)
 
     def _exchange(self, payload: bytes, count: int) -> list[Any]:
+        if self._pid != os.getpid():  # a forked child must not share its parent's sockets
+            self._idle, self._pid = [], os.getpid()
         try:
             link = self._idle.pop()  # list.pop/append are atomic: no lock needed
         except IndexError:
@@ -235,9 +238,7 @@ class AsyncWire:
         self._settings = _Settings.mirror(client, redis.asyncio.Redis, _ASYNC_CLASSES)
         self.round_trips = 0
         """Requests written on the wire's own connections (one per call)."""
-        self._links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Link] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._links: dict[asyncio.AbstractEventLoop, _Link] = {}
 
     async def call(self, command: Command) -> Any:
         if self._settings is None:
@@ -277,6 +278,8 @@ class AsyncWire:
         link = self._links.get(loop)
         if link is None or link.closed:
             assert self._settings is not None
+            for gone in [other for other in self._links if other.is_closed()]:
+                del self._links[gone]  # links of loops that ended (their sockets went with them)
             link = self._links[loop] = _Link(loop, self._settings)
         await link.ready
         self.round_trips += 1

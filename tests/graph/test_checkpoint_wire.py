@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import time
 import uuid
@@ -230,3 +231,18 @@ async def test_each_async_saver_call_is_one_round_trip(embedded_redis: EmbeddedR
         trips.append(saver._wire.round_trips - before)
     assert trips == [1, 1, 1]  # the put of a new run sends its run index in the same write
     await client.aclose()
+
+
+def test_a_forked_child_opens_its_own_connections(embedded_redis: EmbeddedRedis) -> None:
+    """Sharing the parent's socket would interleave both processes' replies."""
+    wire = Wire(redis.Redis.from_url(embedded_redis.url))
+    assert wire.call(("ECHO", "parent")) == b"parent"  # an idle connection to inherit
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit code
+        ok = all(wire.call(("ECHO", f"child {n}")) == f"child {n}".encode() for n in range(200))
+        os._exit(0 if ok else 1)
+    replies = [wire.call(("ECHO", f"parent {n}")) for n in range(200)]
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert replies == [f"parent {n}".encode() for n in range(200)]
+    wire.close()
