@@ -300,6 +300,8 @@ class _Link(asyncio.Protocol):
         self._reader = hiredis.Reader(replyError=BaseParser.parse_error)
         self._waiting: deque[asyncio.Future[Any]] = deque()
         self._transport: asyncio.Transport | None = None
+        self._outbox: list[bytes] = []
+        """Requests of this loop iteration, written together by ``_flush``."""
         self.closed = False
         self.ready: asyncio.Task[None] = loop.create_task(self._open())
 
@@ -329,9 +331,15 @@ class _Link(asyncio.Protocol):
         """Write ``payload`` (``count`` commands); their ``count`` replies, in order."""
         if self.closed or self._transport is None:
             raise RedisConnectionError("connection to Redis closed")
+        idle = not self._waiting and not self._outbox
         futures = [self._loop.create_future() for _ in range(count)]
         self._waiting.extend(futures)
-        self._transport.write(payload)
+        if idle:  # nothing in flight: write now
+            self._transport.write(payload)
+        else:  # others are waiting: join this iteration's batch, written once
+            if not self._outbox:
+                self._loop.call_soon(self._flush)
+            self._outbox.append(payload)
         try:
             if self._settings.timeout is None:
                 return [await future for future in futures]
@@ -344,6 +352,13 @@ class _Link(asyncio.Protocol):
             for future in futures:  # their replies will be read and dropped, order kept
                 future.cancel()
             raise
+
+    def _flush(self) -> None:
+        """One write (one syscall, one wake-up of Redis) for every request queued meanwhile."""
+        payload = b"".join(self._outbox)
+        self._outbox.clear()
+        if self._transport is not None and not self.closed:
+            self._transport.write(payload)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
