@@ -246,3 +246,29 @@ def test_a_forked_child_opens_its_own_connections(embedded_redis: EmbeddedRedis)
     assert os.waitstatus_to_exitcode(status) == 0
     assert replies == [f"parent {n}".encode() for n in range(200)]
     wire.close()
+
+
+async def test_concurrent_async_calls_each_get_their_own_reply(
+    embedded_redis: EmbeddedRedis,
+) -> None:
+    """Requests made while others are in flight are batched into shared writes."""
+    client = redis.asyncio.Redis.from_url(embedded_redis.url)
+    wire = AsyncWire(client)
+    key = f"{unique_prefix()}:counter"
+
+    async def echo(n: int) -> bytes:
+        return await wire.call(("ECHO", f"call {n}"))
+
+    async def count(n: int) -> list[object]:
+        return await wire.transaction([("INCR", key), ("ECHO", f"tx {n}")])
+
+    echoes = [echo(n) for n in range(300)]
+    transactions = [count(n) for n in range(100)]
+    results = await asyncio.gather(*echoes, *transactions)
+    assert results[:300] == [f"call {n}".encode() for n in range(300)]
+    assert [r[1] for r in results[300:]] == [f"tx {n}".encode() for n in range(100)]  # type: ignore[index]
+    assert sorted(r[0] for r in results[300:]) == list(range(1, 101))  # type: ignore[index]
+    assert wire.round_trips == 400  # one request each, though far fewer socket writes
+    await client.delete(key)
+    await wire.aclose()
+    await client.aclose()
