@@ -404,5 +404,21 @@ class CampaignService:
         async with self.leases(target):
             if (await self.graph.aget_state(config)).values:
                 raise InputError(f"campaign {target} already exists")
-            await self.graph.aupdate_state(config, values, as_node="supervisor")
+            start = await self._copy_history(thread_id, target, checkpoint_id)
+            await self.graph.aupdate_state(start, values, as_node="supervisor")
         return target
+
+    async def _copy_history(self, source: str, target: str, checkpoint_id: str) -> RunnableConfig:
+        """Where a fork starts: the source's checkpoints copied into ``target`` (so the fork
+        keeps the history that led to it) and ``checkpoint_id`` among them. A saver without
+        ``copy_thread`` starts the fork on an empty thread instead."""
+        config = self._config(target)
+        saver = self.graph.checkpointer
+        if not isinstance(saver, BaseCheckpointSaver):
+            return config
+        try:
+            await saver.acopy_thread(source, target)
+        except NotImplementedError:
+            return config
+        config["configurable"]["checkpoint_id"] = checkpoint_id
+        return config

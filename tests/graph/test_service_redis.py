@@ -60,9 +60,17 @@ async def test_fork_on_the_redis_saver(settings: Settings) -> None:
     fork_id = await service.fork(
         "redis-t3", at_plan_gate.checkpoint_id, {"tone": "playful", "note": "more fun"}
     )
+    # copy_thread gave the fork the history that led to it: the plan-gate checkpoint and
+    # everything before it are in the fork too
+    source_ids = [c.checkpoint_id for c in service.history("redis-t3")]
+    pre_fork = source_ids[source_ids.index(at_plan_gate.checkpoint_id) :]
+    fork_history = service.history(fork_id)
+    assert set(pre_fork) <= {c.checkpoint_id for c in fork_history}
+    assert fork_history[0].checkpoint_id not in source_ids  # the fork's own newest checkpoint
     outcome = await service.resume(fork_id)
     assert outcome.gate.gate == "plan"
     assert all(d["constraints"]["tone"] == "playful" for d in outcome.gate.plan["deliverables"])
+    assert service.view(fork_id).thread_id == fork_id
     outcome = await service.resume(fork_id, {"action": "approve"})
     forked = [r for r in specialist.requests if r.thread_id == fork_id]
     assert len(forked) == 3 and all("campaign note: more fun" in r.feedback for r in forked)
