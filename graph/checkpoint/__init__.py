@@ -2,9 +2,10 @@
 
 ``RedisSaver`` (sync) and ``AsyncRedisSaver`` (asyncio) share one storage layout (``keys.py``)
 and Lua scripts (``scripts.py``); ``open_savers(settings)`` builds both on the configured or
-embedded Redis. ``ThreadLease`` / ``AsyncThreadLease`` give one writer per thread
-(``saver.lease(thread_id)``). Both savers pass every base and extended capability of
-``langgraph-checkpoint-conformance``.
+embedded Redis. Every put, put_writes and get_tuple is one round trip (a MULTI/EXEC for the
+writes, an EVALSHA for the read), sent on the savers' own connections (``wire.py``).
+``ThreadLease`` / ``AsyncThreadLease`` give one writer per thread (``saver.lease(thread_id)``).
+Both savers pass every base and extended capability of ``langgraph-checkpoint-conformance``.
 
 Running it in production:
 

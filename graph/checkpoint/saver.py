@@ -1,6 +1,7 @@
 """``RedisSaver``: the synchronous LangGraph checkpointer on core Redis commands.
 
-One EVALSHA per saver call (put, put_writes, get_tuple, one page of list). The async methods
+One round trip per saver call: a MULTI/EXEC for put and put_writes, an EVALSHA for get_tuple
+and each page of list, sent through ``Wire`` (the saver's own connections). The async methods
 run the sync ones in a worker thread; for native asyncio use ``AsyncRedisSaver`` (``aio.py``).
 Works with ``redis.Redis`` and ``redis.RedisCluster`` clients created with
 ``decode_responses=False``. Arguments and replies are built and read in ``plans.py`` and the
