@@ -17,6 +17,7 @@ import asyncio
 import os
 import statistics
 import time
+import timeit
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,7 @@ Durability = Literal["async", "sync"]
 RESULTS = Path(__file__).parent / "results" / "savers.md"
 ROUNDS, BATCH, WARMUP = 6, 12, 5
 HISTORY_INVOKES = 12
-THROUGHPUT_SECONDS, WORKERS = 3.0, 16
+THROUGHPUT_SECONDS, THROUGHPUT_ROUNDS, WORKERS = 4.0, 4, 16
 
 
 def _config() -> RunnableConfig:
@@ -107,9 +108,9 @@ async def _median_ms(call: Callable[[], Awaitable[Any]], repeats: int) -> float:
     return statistics.median(timings) * 1000
 
 
-async def throughput(case: SaverCase, app: Any) -> float:
-    """Invokes per second with 16 campaign threads running at once."""
-    deadline = time.perf_counter() + THROUGHPUT_SECONDS
+async def throughput(case: SaverCase, app: Any, seconds: float) -> tuple[int, float]:
+    """(invokes, seconds) with 16 campaign threads running at once for about ``seconds``."""
+    deadline = time.perf_counter() + seconds
     done = [0]
     if case.mode == "async":
 
@@ -130,7 +131,21 @@ async def throughput(case: SaverCase, app: Any) -> float:
         started = time.perf_counter()
         with ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(lambda _: sync_worker(), range(WORKERS)))
-    return done[0] / (time.perf_counter() - started)
+    return done[0], time.perf_counter() - started
+
+
+async def throughputs(cases: list[SaverCase], apps: dict[str, Any]) -> dict[str, float]:
+    """Invokes per second of each saver, in short rounds interleaved across savers (so a load
+    swing hits them all alike), ``THROUGHPUT_SECONDS`` each in total."""
+    totals = {key(c): (0, 0.0) for c in cases}
+    for _ in range(THROUGHPUT_ROUNDS):
+        for case in cases:
+            invokes, seconds = await throughput(
+                case, apps[key(case)], THROUGHPUT_SECONDS / THROUGHPUT_ROUNDS
+            )
+            done, spent = totals[key(case)]
+            totals[key(case)] = (done + invokes, spent + seconds)
+    return {name: done / spent for name, (done, spent) in totals.items()}
 
 
 def key(case: SaverCase) -> str:
@@ -225,6 +240,11 @@ def plainredis_memory() -> int:
         delete_prefix(prefix)
 
 
+def _yardstick_ms() -> float:
+    """Best of 5 timings of a fixed pure-Python loop: how fast this machine is right now."""
+    return min(timeit.repeat("sum(range(10**6))", number=1, repeat=5)) * 1000
+
+
 async def main() -> None:
     from bench.saver_report import render
 
@@ -237,7 +257,7 @@ async def main() -> None:
         }
         per_invoke = {d: await per_invoke_seconds(cases, apps, d) for d in ("async", "sync")}
         history = {key(c): await history_latency(c, apps[key(c)]) for c in cases}
-        rates = {key(c): await throughput(c, apps[key(c)]) for c in cases}
+        rates = await throughputs(cases, apps)
     load_during = os.getloadavg()[0]
     trips = await round_trips()
     memory = await memory_rows()
@@ -245,8 +265,9 @@ async def main() -> None:
     server = redis.Redis.from_url(REDIS_URL).info("server")["redis_version"]
     context = (
         f"{os.cpu_count()} CPUs, load average {load_before:.1f} at start and "
-        f"{load_during:.1f} after the timing runs (other jobs share the machine); Redis {server} "
-        f"at {REDIS_URL}; {STEPS} steps per invoke"
+        f"{load_during:.1f} after the timing runs (other jobs share the machine); CPU "
+        f"yardstick `sum(range(10**6))` {_yardstick_ms():.1f} ms (compare runs by it); "
+        f"Redis {server} at {REDIS_URL}; {STEPS} steps per invoke"
     )
     text = render(cases, per_invoke, history, rates, trips, memory, plain_memory, context)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
