@@ -122,23 +122,14 @@ class Wire:
 
     def call(self, command: Command) -> Any:
         """Send one command; its reply (an error reply raises, as redis-py does)."""
-        if self._settings is None:
-            return self._client.execute_command(*command)
-        try:
-            replies = self._exchange(*_request([command]))
-        except _BROKEN:
-            return self._client.execute_command(*command)
-        return _raise_first_error(replies)[0]
-
-    def pipeline(self, commands: Sequence[Command]) -> list[Any]:
-        """Send ``commands`` in one write; their replies. The first error reply raises."""
-        if self._settings is None:
-            return _through_client(self._client, commands)
-        try:
-            replies = self._exchange(*_request(commands))
-        except _BROKEN:
-            return _through_client(self._client, commands)
-        return _raise_first_error(replies)
+        if self._settings is not None:
+            try:
+                replies = self._exchange(*_request([command]))
+            except _BROKEN:
+                pass
+            else:
+                return _raise_first_error(replies)[0]
+        return self._client.execute_command(*command)
 
     def transaction(self, body: Sequence[Command], ahead: Sequence[Command] = ()) -> list[Any]:
         """``ahead``, then ``body`` in MULTI/EXEC, in one round trip; EXEC's replies.
@@ -153,8 +144,8 @@ class Wire:
             else:
                 return _raise_first_error(_raise_first_error(replies)[-1])
         if ahead:
-            _through_client(self._client, ahead)
-        return _transaction_through_client(self._client, body)
+            _raise_first_error(_client_pipeline(self._client, ahead, transaction=False).execute())
+        return _raise_first_error(_client_pipeline(self._client, body, transaction=True).execute())
 
     def _exchange(self, payload: bytes, count: int) -> list[Any]:
         if self._pid != os.getpid():  # a forked child must not share its parent's sockets
@@ -241,22 +232,15 @@ class AsyncWire:
         self._links: dict[asyncio.AbstractEventLoop, _Link] = {}
 
     async def call(self, command: Command) -> Any:
-        if self._settings is None:
-            return await self._client.execute_command(*command)
-        try:
-            replies = await self._exchange(*_request([command]))
-        except _BROKEN:
-            return await self._client.execute_command(*command)
-        return _raise_first_error(replies)[0]
-
-    async def pipeline(self, commands: Sequence[Command]) -> list[Any]:
-        if self._settings is None:
-            return await _through_client_async(self._client, commands)
-        try:
-            replies = await self._exchange(*_request(commands))
-        except _BROKEN:
-            return await _through_client_async(self._client, commands)
-        return _raise_first_error(replies)
+        """``Wire.call`` for asyncio."""
+        if self._settings is not None:
+            try:
+                replies = await self._exchange(*_request([command]))
+            except _BROKEN:
+                pass
+            else:
+                return _raise_first_error(replies)[0]
+        return await self._client.execute_command(*command)
 
     async def transaction(
         self, body: Sequence[Command], ahead: Sequence[Command] = ()
@@ -270,8 +254,10 @@ class AsyncWire:
             else:
                 return _raise_first_error(_raise_first_error(replies)[-1])
         if ahead:
-            await _through_client_async(self._client, ahead)
-        return await _transaction_through_client_async(self._client, body)
+            pipe = _client_pipeline(self._client, ahead, transaction=False)
+            _raise_first_error(await pipe.execute())
+        pipe = _client_pipeline(self._client, body, transaction=True)
+        return _raise_first_error(await pipe.execute())
 
     async def _exchange(self, payload: bytes, count: int) -> list[Any]:
         loop = asyncio.get_running_loop()
@@ -407,32 +393,12 @@ def _transaction_request(ahead: Sequence[Command], body: Sequence[Command]) -> t
     return before + _MULTI + inside + _EXEC, before_count + inside_count + 2
 
 
-def _through_client(client: Any, commands: Sequence[Command]) -> list[Any]:
-    pipe = client.pipeline(transaction=False)
+def _client_pipeline(client: Any, commands: Sequence[Command], *, transaction: bool) -> Any:
+    """A redis-py pipeline of the client with ``commands`` queued (the caller executes it)."""
+    pipe = client.pipeline(transaction=transaction)
     for command in commands:
         pipe.execute_command(*command)
-    return _raise_first_error(list(pipe.execute()))
-
-
-async def _through_client_async(client: Any, commands: Sequence[Command]) -> list[Any]:
-    pipe = client.pipeline(transaction=False)
-    for command in commands:
-        pipe.execute_command(*command)
-    return _raise_first_error(list(await pipe.execute()))
-
-
-def _transaction_through_client(client: Any, body: Sequence[Command]) -> list[Any]:
-    pipe = client.pipeline(transaction=True)
-    for command in body:
-        pipe.execute_command(*command)
-    return _raise_first_error(list(pipe.execute()))
-
-
-async def _transaction_through_client_async(client: Any, body: Sequence[Command]) -> list[Any]:
-    pipe = client.pipeline(transaction=True)
-    for command in body:
-        pipe.execute_command(*command)
-    return _raise_first_error(list(await pipe.execute()))
+    return pipe
 
 
 def _raise_first_error(replies: list[Any]) -> list[Any]:
