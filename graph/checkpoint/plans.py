@@ -23,6 +23,7 @@ from langgraph.checkpoint.base import (
 from graph.checkpoint import codec, scripts
 from graph.checkpoint.base import RedisSaverBase, text
 from graph.checkpoint.listing import ListQuery
+from graph.checkpoint.wire import Command
 
 ScriptT = TypeVar("ScriptT")
 
@@ -68,9 +69,6 @@ class ScriptCall:
     def evalsha(self, sha: str) -> tuple[Any, ...]:
         """The EVALSHA command running script ``sha`` with these KEYS and ARGV."""
         return ("EVALSHA", sha, len(self.keys), *self.keys, *self.args)
-
-
-Command = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
