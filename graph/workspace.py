@@ -4,13 +4,15 @@
 ``Reply``. Here, not in the browser, the server checks on every call: the user exists and their
 role (read from the users file each time, so a changed role applies at once) allows it; the
 campaign belongs to them; the decision fits the gate that is actually pending. A review gate's
-per-asset decisions are collected until every asset has one, then sent in one resume; a second
-decision for the same asset (a double click) is refused and changes nothing.
+per-asset decisions are collected (saved with the campaign records, so a server restart keeps
+them) until every asset has one, then sent in one resume; a second decision for the same asset
+(a double click) is refused and changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -101,7 +103,6 @@ class Workspace:
         self.memory = memory
         self.max_message_chars = max_message_chars
         self._locks: dict[str, asyncio.Lock] = {}
-        self._review_drafts: dict[str, dict[str, AssetDecision]] = {}
 
     # --- authorisation --------------------------------------------------------------------
     def role_of(self, user: str) -> Role:
@@ -257,7 +258,7 @@ class Workspace:
             if value is None:
                 return self._progress(record.thread_id, gate)
             outcome = await service.resume(record.thread_id, value, sinks.on_event, sinks.on_token)
-        self._review_drafts.pop(record.thread_id, None)
+            self.campaigns.clear_review_draft(record.thread_id)
         return self._after_run(record, outcome)
 
     def _gate_value(
@@ -282,17 +283,17 @@ class Workspace:
     def _review_value(
         self, thread_id: str, gate: GatePayload, choices: list[AssetChoice], user: str
     ) -> dict[str, Any] | None:
-        waiting = [asset.asset_id for asset in gate.assets]
-        draft = {k: v for k, v in self._review_drafts.get(thread_id, {}).items() if k in waiting}
+        versions = {asset.asset_id: asset.version for asset in gate.assets}
+        draft = self._draft(thread_id, gate)
         added: dict[str, AssetDecision] = {}
         for choice in choices:
             targets = (
-                [a for a in waiting if a not in draft]
+                [a for a in versions if a not in draft]
                 if choice.asset_id == "all"
                 else [choice.asset_id]
             )
             for asset_id in targets:
-                if asset_id not in waiting:
+                if asset_id not in versions:
                     raise NotFoundError(f"no asset {asset_id!r} is waiting for review")
                 if asset_id in draft or asset_id in added:
                     taken = (draft | added)[asset_id].action
@@ -300,20 +301,35 @@ class Workspace:
                         f"{asset_id} already has a decision ({taken}); nothing changed"
                     )
                 added[asset_id] = _asset_decision(choice)
-        self._review_drafts[thread_id] = draft | added
-        if set(waiting) - set(self._review_drafts[thread_id]):
+        self.campaigns.save_review_draft(
+            thread_id, {(a, versions[a]): d.model_dump() for a, d in added.items()}
+        )
+        decided = draft | added
+        if set(versions) - set(decided):
             return None
-        decisions = {k: v.model_dump() for k, v in self._review_drafts[thread_id].items()}
-        return {"decisions": decisions, "user": user}
+        return {"decisions": {k: v.model_dump() for k, v in decided.items()}, "user": user}
+
+    def _draft(self, thread_id: str, gate: GatePayload) -> dict[str, AssetDecision]:
+        """Decisions saved so far for exactly the asset versions this review gate shows."""
+        if gate.gate != "review":
+            return {}
+        saved = self.campaigns.review_draft(thread_id)
+        draft: dict[str, AssetDecision] = {}
+        for asset in gate.assets:
+            value = saved.get((asset.asset_id, asset.version))
+            with contextlib.suppress(ValidationError):  # unreadable: asked again, not guessed
+                if value is not None:
+                    draft[asset.asset_id] = AssetDecision.model_validate(value)
+        return draft
 
     def _progress(self, thread_id: str, gate: GatePayload) -> Reply:
-        draft = self._review_drafts.get(thread_id, {})
+        draft = self._draft(thread_id, gate)
         done = ", ".join(f"{asset_id}: {d.action}" for asset_id, d in draft.items())
         left = [a.asset_id for a in gate.assets if a.asset_id not in draft]
         return Reply(f"Noted ({done}). Still to decide: {', '.join(left)}.")
 
     def _cards(self, thread_id: str, gate: GatePayload) -> list[Card]:
-        draft = self._review_drafts.get(thread_id, {})
+        draft = self._draft(thread_id, gate)
         return [card for card in gate_cards(gate) if card.key not in draft]
 
     def _after_run(self, record: CampaignRecord, outcome: RunOutcome) -> Reply:

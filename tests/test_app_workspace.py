@@ -231,3 +231,37 @@ async def test_trace_history_and_fork(workspace: Workspace) -> None:
     assert record.forked_from == f"c1@{plan_gate.checkpoint_id}"
     with pytest.raises(PermissionDenied):
         await workspace.handle_message("bob", "c1", "status", Sinks())
+
+
+async def test_half_made_review_decisions_survive_a_server_restart(tmp_path: Path) -> None:
+    workspace = build_workspace(tmp_path)
+    await at_review(workspace)
+    for message in ("reject social_post-02: name the collection", "edit social_post-01\nNew."):
+        await workspace.handle_message("ana", "c1", message, Sinks())
+    restarted = Workspace(  # a new server process: same files, same checkpoints
+        workspace.services, workspace.users, CampaignOwners(tmp_path / "ws.db"), MODELS
+    )
+    assert keys(restarted.pending("ana", "c1")) == ["header", "newsletter"]
+    with pytest.raises(InputError, match="already has a decision"):
+        await restarted.handle_message("ana", "c1", "approve social_post-01", Sinks())
+
+    reply = await restarted.handle_message("ana", "c1", "approve newsletter", Sinks())
+    # All three went in one resume; the rejected post came back as version 2, which the saved
+    # reject (of version 1) does not answer.
+    assert keys(reply) == ["header", "social_post-02"]
+    reviews = {r["asset_id"]: r["action"] for r in restarted.services(MODELS).reviews("c1")}
+    assert reviews == {
+        "newsletter": "approve",
+        "social_post-01": "edit",
+        "social_post-02": "reject",
+    }
+    assert restarted.campaigns.review_draft("c1") == {}
+
+
+async def test_an_unreadable_saved_decision_is_asked_again(workspace: Workspace) -> None:
+    await at_review(workspace)
+    workspace.campaigns.save_review_draft("c1", {("newsletter", 1): {"action": "maybe"}})
+    assert "newsletter" in keys(workspace.pending("ana", "c1"))
+    reply = await workspace.handle_message("ana", "c1", "approve newsletter", Sinks())
+    assert "newsletter: approve" in reply.text
+    assert workspace.campaigns.review_draft("c1")[("newsletter", 1)]["action"] == "approve"

@@ -4,7 +4,9 @@ A campaign (LangGraph thread) belongs to the user who started it; a fork belongs
 forked it and becomes the campaign its chat follows. The first claim of a thread id wins and is
 never overwritten, so a second user naming an existing id gets the real owner back and is
 refused. The models chosen in the chat settings are kept per campaign, so a resume after a
-server restart runs on the same models. Kept in SQLite next to the chat history.
+server restart runs on the same models. The per-asset decisions made so far at a pending review
+gate are kept too (keyed by asset version), so a half-reviewed gate survives a server restart.
+Kept in SQLite next to the chat history.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.settings import Settings
 
@@ -23,6 +27,9 @@ CREATE TABLE IF NOT EXISTS campaigns (
     thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, chat_id TEXT NOT NULL,
     forked_from TEXT, models TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS campaigns_by_chat ON campaigns(chat_id, created_at);
+CREATE TABLE IF NOT EXISTS review_drafts (
+    thread_id TEXT NOT NULL, asset_id TEXT NOT NULL, version INTEGER NOT NULL,
+    decision TEXT NOT NULL, PRIMARY KEY (thread_id, asset_id, version));
 """
 
 
@@ -88,6 +95,36 @@ class CampaignOwners:
         return self._one(
             "SELECT * FROM campaigns WHERE chat_id=? ORDER BY created_at DESC LIMIT 1", chat_id
         )
+
+    def review_draft(self, thread_id: str) -> dict[tuple[str, int], dict[str, Any]]:
+        """Decisions saved at the review gate and not submitted yet, by (asset id, version)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT asset_id, version, decision FROM review_drafts WHERE thread_id=?",
+                (thread_id,),
+            ).fetchall()
+        return {(asset_id, version): json.loads(decision) for asset_id, version, decision in rows}
+
+    def save_review_draft(
+        self, thread_id: str, decisions: Mapping[tuple[str, int], Mapping[str, Any]]
+    ) -> None:
+        """Save decisions (all or none), replacing any saved for the same asset version."""
+        rows = [
+            (thread_id, asset_id, version, json.dumps(dict(decision)))
+            for (asset_id, version), decision in decisions.items()
+        ]
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO review_drafts(thread_id, asset_id, version, decision)"
+                " VALUES (?,?,?,?)",
+                rows,
+            )
+
+    def clear_review_draft(self, thread_id: str) -> None:
+        """Forget the thread's saved decisions (they were submitted)."""
+        with self._lock:
+            self._db.execute("DELETE FROM review_drafts WHERE thread_id=?", (thread_id,))
 
     def _one(self, query: str, key: str) -> CampaignRecord | None:
         with self._lock:
