@@ -228,7 +228,7 @@ async def _report(work: Awaitable[str]) -> Reply:
 @cl.on_stop
 async def on_stop() -> None:
     try:
-        workspace.stop(_user(), _chat())
+        await workspace.stop(_user(), _chat())
     except BrandloomError as error:
         await cl.ErrorMessage(content=f"⚠ {error.user_message}").send()
 

@@ -2,7 +2,8 @@
 
 ``brandloom run --brief "..." | --brief-file F [--auto-approve] [--thread-id T] [--budget USD]``
 answers every gate on the terminal unless ``--auto-approve``; ``brandloom resume THREAD_ID``
-continues a paused or interrupted campaign. Ctrl-C once pauses at the next step boundary.
+continues a paused or interrupted campaign. Ctrl-C once pauses at the next step boundary;
+``brandloom stop THREAD_ID`` does the same from another terminal (or for a chat's run).
 Expected failures print one line on stderr and exit non-zero, never a traceback.
 """
 
@@ -22,10 +23,11 @@ import typer
 from rich.console import Console
 
 from graph.brief import parse_brief
+from graph.checkpoint import open_savers
 from graph.cli_display import LiveProgress, summary_table
 from graph.cli_plugins import mount_subcommands
 from graph.cli_prompts import ask, auto_decision
-from graph.service import CampaignService
+from graph.service import CampaignService, checked_thread_id
 from graph.views import RunOutcome
 from tools.errors import BrandloomError, CampaignBusy, InputError
 from tools.settings import get_settings
@@ -192,6 +194,26 @@ def resume(
 ) -> None:
     """Continue a paused or interrupted campaign."""
     raise typer.Exit(asyncio.run(_run_campaign(thread_id, None, auto_approve, None, user, role)))
+
+
+@app.command()
+def stop(
+    thread_id: Annotated[str, typer.Argument(help="The running campaign to pause.")],
+) -> None:
+    """Pause a campaign running anywhere (a chat, another terminal) at its next step boundary."""
+    raise typer.Exit(asyncio.run(_stop(checked_thread_id(thread_id))))
+
+
+async def _stop(thread_id: str) -> int:
+    _, saver = open_savers(get_settings())
+    try:
+        if not await saver.stop_requests().request(thread_id):
+            raise InputError(f"campaign {thread_id} is not running")
+    finally:
+        await saver.aclose()
+        await saver.client.aclose()
+    console.print(f"asked campaign [bold]{thread_id}[/bold] to stop at the next step boundary")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,10 +7,14 @@ trace events to ``on_event`` and text chunks to ``on_token``, and validates ever
 
 Stopping is cooperative: ``request_stop`` asks the running graph to drain, which ends the run
 at the next step boundary with every finished step checkpointed; ``resume`` continues it.
+``stop`` also reaches a run in another process (a CLI run stopped from the chat, say): on the
+Redis saver the request goes through Redis, and every run polls for requests addressed to it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import time
 import uuid
@@ -43,6 +47,7 @@ from graph.service_support import (
     FROM_SETTINGS,
     FromSettings,
     LocalLeases,
+    StopSignals,
     call_sink,
     default_parts,
     node_event,
@@ -61,7 +66,7 @@ from graph.views import (
     status_of,
 )
 from tools.connectors.base import Connector
-from tools.errors import InputError, NotFoundError, PermissionDenied
+from tools.errors import InputError, NotFoundError, PermissionDenied, StoreError
 from tools.event_log import ContentEvent, EventLog
 from tools.events import TraceEvent
 from tools.settings import Settings
@@ -78,6 +83,15 @@ THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 """Campaign ids name folders (outbox) and Redis keys: a safe, bounded alphabet."""
 
 
+def checked_thread_id(thread_id: object) -> str:
+    """``thread_id`` if it is a valid campaign id, else InputError."""
+    if not isinstance(thread_id, str) or not THREAD_ID.match(thread_id):
+        raise InputError(
+            f"invalid campaign id {str(thread_id)[:40]!r}: use letters, digits, '.', '_', '-'"
+        )
+    return thread_id
+
+
 class CampaignService:
     """Start, resume, stop, inspect, edit and fork campaigns."""
 
@@ -89,6 +103,7 @@ class CampaignService:
         *,
         sync_checkpointer: BaseCheckpointSaver[Any] | None = None,
         leases: LeaseFactory | None = None,
+        stops: StopSignals | None = None,
     ) -> None:
         self.settings = settings
         self.context = context
@@ -96,6 +111,7 @@ class CampaignService:
         self.graph = builder.compile(checkpointer=checkpointer)
         self.reader = builder.compile(checkpointer=sync_checkpointer or checkpointer)
         self.leases: LeaseFactory = leases or LocalLeases()
+        self.stops = stops
         self._controls: dict[str, RunControl] = {}
 
     @classmethod
@@ -146,17 +162,14 @@ class CampaignService:
             parts.checkpointer,
             sync_checkpointer=parts.sync_checkpointer,
             leases=parts.leases,
+            stops=parts.stops,
         )
 
     # --- runs --------------------------------------------------------------------------------
 
     def _config(self, thread_id: str) -> RunnableConfig:
-        if not isinstance(thread_id, str) or not THREAD_ID.match(thread_id):
-            raise InputError(
-                f"invalid campaign id {str(thread_id)[:40]!r}: use letters, digits, '.', '_', '-'"
-            )
         return {
-            "configurable": {"thread_id": thread_id},
+            "configurable": {"thread_id": checked_thread_id(thread_id)},
             "max_concurrency": self.settings.max_concurrency,
             "recursion_limit": RECURSION_LIMIT,
         }
@@ -244,6 +257,7 @@ class CampaignService:
         thread_id = str(config["configurable"]["thread_id"])
         control = RunControl()
         self._controls[thread_id] = control
+        watcher = asyncio.create_task(self._watch_stops(thread_id, control))
         try:
             stream = self.graph.astream(
                 graph_input,
@@ -258,6 +272,7 @@ class CampaignService:
             pass
         finally:
             self._controls.pop(thread_id, None)
+            watcher.cancel()
         outcome = outcome_of(await self.graph.aget_state(config))
         if outcome.gate is not None:
             gate = outcome.gate
@@ -292,6 +307,22 @@ class CampaignService:
             return False
         control.request_drain("stopped by a user")
         return True
+
+    async def stop(self, thread_id: str) -> bool:
+        """``request_stop`` for a run in this or another process; False when none is running."""
+        if self.request_stop(thread_id):
+            return True
+        checked_thread_id(thread_id)  # a bad id is refused before it reaches Redis
+        return self.stops is not None and await self.stops.request(thread_id)
+
+    async def _watch_stops(self, thread_id: str, control: RunControl) -> None:
+        """Drain the run when another process asks it to stop (polled; store errors retried)."""
+        while self.stops is not None:
+            await asyncio.sleep(self.settings.stop_poll_seconds)
+            with contextlib.suppress(StoreError):
+                if await self.stops.taken(thread_id):
+                    control.request_drain("stopped by a user")
+                    return
 
     def is_running(self, thread_id: str) -> bool:
         """Whether this process is running the campaign right now."""

@@ -1,9 +1,9 @@
 """Default parts of ``CampaignService``: stores, leases, specialists and connector.
 
-``default_parts`` picks the Redis saver (``graph.checkpoint.open_savers``), its lease and the
-Redis content event log unless a checkpointer is injected; with an injected checkpointer
-(``InMemorySaver`` in tests and benchmarks) leases are process-local and the event log lives in
-memory unless one is passed.
+``default_parts`` picks the Redis saver (``graph.checkpoint.open_savers``), its lease, its stop
+requests and the Redis content event log unless a checkpointer is injected; with an injected
+checkpointer (``InMemorySaver`` in tests and benchmarks) leases are process-local, a stop
+reaches only runs of the same process, and the event log lives in memory unless one is passed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -52,6 +52,18 @@ class LocalLeases:
         return self._lease(thread_id)
 
 
+class StopSignals(Protocol):
+    """Stop requests that reach a campaign's run in another process (``AsyncStopRequests``)."""
+
+    async def request(self, thread_id: str) -> bool:
+        """Ask the running campaign to stop; False when nothing runs it."""
+        ...
+
+    async def taken(self, thread_id: str) -> bool:
+        """For the process running it: whether a stop was asked (consumes the request)."""
+        ...
+
+
 @dataclass
 class ServiceParts:
     """Everything the service needs besides the optional memory and triage."""
@@ -62,6 +74,7 @@ class ServiceParts:
     specialists: Mapping[str, Specialist]
     connector: Connector
     event_log: EventLog
+    stops: StopSignals | None = None
 
 
 def default_parts(
@@ -93,6 +106,7 @@ def default_parts(
         specialists=specialists,
         connector=connector,
         event_log=event_log or RedisEventLog(connect(settings)),
+        stops=async_saver.stop_requests(),
     )
 
 

@@ -163,7 +163,7 @@ class Workspace:
 
     async def _command(self, user: str, chat_id: str, command: Command, sinks: Sinks) -> Reply:
         if command.name == "stop":
-            return self.stop(user, chat_id)
+            return await self.stop(user, chat_id)
         if command.name == "decide":
             return await self.decide(user, chat_id, command.choices, sinks)
         if command.name in ("status", "trace", "history"):
@@ -206,10 +206,10 @@ class Workspace:
             )
         return self._after_run(record, outcome)
 
-    def stop(self, user: str, chat_id: str) -> Reply:
-        """Ask the running campaign to pause at the next step boundary."""
+    async def stop(self, user: str, chat_id: str) -> Reply:
+        """Ask the running campaign (here or in another process) to pause at the next step."""
         record = self.campaign(user, chat_id, "edit")
-        if not self._service(record).request_stop(record.thread_id):
+        if not await self._service(record).stop(record.thread_id):
             raise InputError("nothing is running in this campaign right now")
         return Reply("Stopping at the next step boundary; everything done so far is kept.")
 

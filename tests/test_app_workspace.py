@@ -77,10 +77,11 @@ async def test_another_user_cannot_read_run_or_decide(workspace: Workspace) -> N
     for attempt in (
         lambda: workspace.show("bob", "c1", "status"),
         lambda: workspace.pending("bob", "c1"),
-        lambda: workspace.stop("bob", "c1"),
     ):
         with pytest.raises(PermissionDenied, match="another user"):
             attempt()
+    with pytest.raises(PermissionDenied, match="another user"):
+        await workspace.stop("bob", "c1")
     with pytest.raises(PermissionDenied, match="another user"):
         await workspace.handle_message("bob", "c1", "approve plan", Sinks())
     assert not workspace.may_open("bob", "c1")
@@ -197,13 +198,13 @@ async def test_stop_pauses_then_resume_continues(tmp_path: Path) -> None:
     workspace = build_workspace(tmp_path, specialist)
     await workspace.handle_message("ana", "c1", SMALL_BRIEF, Sinks())
     with pytest.raises(InputError, match="nothing is running"):
-        workspace.stop("ana", "c1")
+        await workspace.stop("ana", "c1")
     run = asyncio.create_task(workspace.handle_message("ana", "c1", "approve plan", Sinks()))
     await specialist.started.wait()
     assert workspace.is_running("ana", "c1")
     with pytest.raises(CampaignBusy):
         await workspace.handle_message("ana", "c1", "approve plan", Sinks())
-    assert "Stopping" in workspace.stop("ana", "c1").text
+    assert "Stopping" in (await workspace.stop("ana", "c1")).text
     specialist.release.set()
     paused = await run
     assert "Paused" in paused.text

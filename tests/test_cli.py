@@ -57,6 +57,8 @@ def brandloom(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Co
         (["run", "--brief", "Tone: sarcastic\n2 posts"], "unknown tone"),
         (["run", "--brief", BRIEF, "--budget", "lots"], "Invalid value for '--budget'"),
         (["resume", "no-such-campaign"], "no campaign no-such-campaign"),
+        (["stop", "no-such-campaign"], "campaign no-such-campaign is not running"),
+        (["stop", "bad id!"], "invalid campaign id"),
         (["frobnicate"], "No such command 'frobnicate'"),
     ],
 )
@@ -123,5 +125,28 @@ def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_mod
     assert proc.returncode == 0, err
     assert "stopping at the next step boundary" in out and "brandloom resume cli-t4" in out
     resumed = brandloom(cli_env, "resume", "cli-t4", "--auto-approve")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "published" in resumed.stdout
+
+
+def test_stop_from_another_terminal_pauses_the_run(cli_env, hanging_model) -> None:
+    base_url, called = hanging_model
+    env = {**cli_env, "BRANDLOOM_MODEL_WRITER": "openai:gpt-4.1-mini", "OPENAI_BASE_URL": base_url,
+           "OPENAI_API_KEY": "test-key", "BRANDLOOM_TASK_TIMEOUT_SECONDS": "3"}  # fmt: skip
+    args = [sys.executable, "-m", "graph.cli", "run", "--auto-approve", "--brief", BRIEF,
+            "--thread-id", "cli-t5"]  # fmt: skip
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert called.wait(120), "the model was never called"
+    stopped = brandloom(cli_env, "stop", "cli-t5")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "asked campaign cli-t5 to stop" in stopped.stdout
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "brandloom resume cli-t5" in out and "published" not in out
+    again = brandloom(cli_env, "stop", "cli-t5")
+    assert again.returncode == 1 and "is not running" in again.stderr
+    resumed = brandloom(cli_env, "resume", "cli-t5", "--auto-approve")
     assert resumed.returncode == 0, resumed.stderr
     assert "published" in resumed.stdout

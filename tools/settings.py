@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     """REDIS_URL names a node of a Redis Cluster: use the cluster clients."""
     checkpoint_lease_seconds: float = 30.0
     """How long a crashed run keeps its campaign locked (live runs renew every third of it)."""
+    stop_poll_seconds: float = Field(default=0.5, gt=0)
+    """How often a running campaign checks for a stop asked from another process."""
 
     # --- models (roles map to ``provider:model`` ids) ------------------------------------
     model_router: str = "local:smollm2-135m"

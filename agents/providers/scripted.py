@@ -121,12 +121,18 @@ def echo_answer(messages: Sequence[LLMMessage]) -> str:
     return f"TITLE: Scripted draft\nBODY:\n{body.strip()}."
 
 
+SLOW_LATENCY_S = 0.3
+"""Seconds ``scripted:slow`` takes per call."""
+
+
 def build(model_name: str, settings: Settings) -> ChatModel:
     """Factory entry: ``scripted`` / ``scripted:<name>`` with the default answer;
-    ``scripted:echo`` answers ``echo_answer`` (drafts that pass the verifier)."""
+    ``scripted:echo`` answers ``echo_answer`` (drafts that pass the verifier);
+    ``scripted:slow`` takes ``SLOW_LATENCY_S`` per call (a run long enough to stop by hand)."""
     model_id = f"scripted:{model_name}" if model_name else "scripted"
     answer = echo_answer if model_name == "echo" else default_answer
-    return ChatModel(model_id=model_id, client=ScriptedModel(answer))
+    latency_s = SLOW_LATENCY_S if model_name == "slow" else 0.0
+    return ChatModel(model_id=model_id, client=ScriptedModel(answer, latency_s=latency_s))
 
 
 def scripted_resolver(models: Mapping[str, ScriptedModel]) -> ModelResolver:

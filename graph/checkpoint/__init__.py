@@ -4,7 +4,8 @@
 and Lua scripts (``scripts.py``); ``open_savers(settings)`` builds both on the configured or
 embedded Redis. Every put, put_writes and get_tuple is one round trip (a MULTI/EXEC for the
 writes, an EVALSHA for the read), sent on the savers' own connections (``wire.py``).
-``ThreadLease`` / ``AsyncThreadLease`` give one writer per thread (``saver.lease(thread_id)``).
+``ThreadLease`` / ``AsyncThreadLease`` give one writer per thread (``saver.lease(thread_id)``);
+``AsyncStopRequests`` (``saver.stop_requests()``) asks that writer to stop, from any process.
 Both savers pass every base and extended capability of ``langgraph-checkpoint-conformance``.
 
 Running it in production:
@@ -24,7 +25,14 @@ from __future__ import annotations
 
 from graph.checkpoint.aio import AsyncRedisSaver
 from graph.checkpoint.factory import open_savers
-from graph.checkpoint.lease import AsyncThreadLease, ThreadLease
+from graph.checkpoint.lease import AsyncStopRequests, AsyncThreadLease, ThreadLease
 from graph.checkpoint.saver import RedisSaver
 
-__all__ = ["AsyncRedisSaver", "AsyncThreadLease", "RedisSaver", "ThreadLease", "open_savers"]
+__all__ = [
+    "AsyncRedisSaver",
+    "AsyncStopRequests",
+    "AsyncThreadLease",
+    "RedisSaver",
+    "ThreadLease",
+    "open_savers",
+]

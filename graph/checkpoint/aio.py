@@ -27,7 +27,7 @@ from redis.exceptions import NoScriptError
 from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
 from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, adrive
-from graph.checkpoint.lease import AsyncThreadLease
+from graph.checkpoint.lease import AsyncStopRequests, AsyncThreadLease
 from graph.checkpoint.listing import ListQuery
 from graph.checkpoint.plans import SaverScripts, ScriptCall, WriteCall
 from graph.checkpoint.wire import AsyncWire
@@ -70,6 +70,10 @@ class AsyncRedisSaver(RedisSaverFlows):
         return AsyncThreadLease(
             self.client, key, thread_id, ttl_ms=ttl_ms or self.lease_ttl_ms, renew=renew
         )
+
+    def stop_requests(self) -> AsyncStopRequests:
+        """Stop requests to the holders of this saver's thread leases (across processes)."""
+        return AsyncStopRequests(self.client, self.keys, self.lease_ttl_ms)
 
     def _note_loop(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -1,11 +1,12 @@
 """Key layout of the Redis checkpoint saver.
 
-Every thread owns exactly three keys, all carrying the hash tag ``{<thread>}`` so that every
+Every thread owns exactly four keys, all carrying the hash tag ``{<thread>}`` so that every
 multi-key operation stays in one Redis Cluster slot::
 
     <prefix>:{<thread>}:i      sorted set, all scores 0, ordered by member bytes (lex index)
     <prefix>:{<thread>}:d      hash holding the data
     <prefix>:{<thread>}:lease  string, the one-writer lease (see ``lease.py``)
+    <prefix>:{<thread>}:stop   string, a stop request: the token of the lease it stops
 
 and one small set per run id lists the threads a run wrote to (``delete_for_runs``)::
 
@@ -74,6 +75,8 @@ class ThreadKeys:
     """Hash holding records, blobs and writes."""
     lease: str
     """String holding the lease token of the current writer."""
+    stop: str
+    """String holding a stop request: the lease token of the run it asks to stop."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,9 @@ class KeySpace:
 
     def thread(self, thread_id: str) -> ThreadKeys:
         base = f"{self.prefix}:{{{encode_key_part(thread_id)}}}"
-        return ThreadKeys(index=f"{base}:i", data=f"{base}:d", lease=f"{base}:lease")
+        return ThreadKeys(
+            index=f"{base}:i", data=f"{base}:d", lease=f"{base}:lease", stop=f"{base}:stop"
+        )
 
     def run(self, run_id: str) -> str:
         return f"{self.prefix}:run:{{{encode_key_part(run_id)}}}"

@@ -5,6 +5,10 @@
 TTL while the holder works, so a crashed holder frees the thread within one TTL. A second run
 or resume of a busy thread gets ``CampaignBusy`` instead of silently forking the checkpoint
 chain.
+
+``AsyncStopRequests`` lets any process ask the holder to stop: a request stores the holder's
+token under ``<thread>:stop``; the holder polls for its own token. A request left over from an
+earlier run holds that run's token, so it never stops a later one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from redis.commands.core import AsyncScript, Script
 
 from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
+from graph.checkpoint.keys import KeySpace
 from tools.errors import CampaignBusy, InputError
 
 ScriptT = TypeVar("ScriptT")
@@ -182,3 +187,27 @@ class AsyncThreadLease(_LeaseState[AsyncScript]):
         tb: TracebackType | None,
     ) -> None:
         await self.release()
+
+
+class AsyncStopRequests:
+    """Stop requests addressed to whoever holds a thread's lease, in any process."""
+
+    def __init__(
+        self, client: redis.asyncio.Redis | redis.asyncio.RedisCluster, keys: KeySpace, ttl_ms: int
+    ) -> None:
+        self.keys = keys
+        self.ttl_ms = ttl_ms
+        self._request = client.register_script(scripts.STOP_REQUEST)
+        self._take = client.register_script(scripts.STOP_TAKE)
+
+    async def request(self, thread_id: str) -> bool:
+        """Ask the thread's current run to stop; False when no run holds the lease."""
+        keys = self.keys.thread(thread_id)
+        with redis_errors("ask the campaign to stop", thread_id):
+            return bool(await self._request(keys=[keys.lease, keys.stop], args=[self.ttl_ms]))
+
+    async def taken(self, thread_id: str) -> bool:
+        """For the lease holder: whether a stop was asked of it (the request is consumed)."""
+        keys = self.keys.thread(thread_id)
+        with redis_errors("check for a stop request", thread_id):
+            return bool(await self._take(keys=[keys.lease, keys.stop]))

@@ -332,3 +332,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+STOP_REQUEST: Final = r"""
+-- KEYS[1] lease key, KEYS[2] stop key, ARGV[1] ttl ms: address a stop to the current holder
+local token = redis.call('GET', KEYS[1])
+if not token then
+  return 0
+end
+redis.call('SET', KEYS[2], token, 'PX', ARGV[1])
+return 1
+"""
+
+STOP_TAKE: Final = r"""
+-- KEYS[1] lease key, KEYS[2] stop key: 1 (and the request deleted) when it names the holder
+local token = redis.call('GET', KEYS[1])
+if token and redis.call('GET', KEYS[2]) == token then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+return 0
+"""

@@ -18,9 +18,12 @@ NEWSLETTER_STARTER = "Weekly newsletter + 10 posts + video script"
 
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceServer]:
-    """Drafts one asset at a time, so a run lasts long enough to be stopped."""
+    """Drafts one asset at a time on a writer taking 0.3 s per call, so a run lasts long enough
+    to be stopped even on a loaded machine."""
     server = make_server(
-        tmp_path_factory.mktemp("controls") / "data", BRANDLOOM_MAX_CONCURRENCY="1"
+        tmp_path_factory.mktemp("controls") / "data",
+        BRANDLOOM_MAX_CONCURRENCY="1",
+        BRANDLOOM_MODEL_WRITER="scripted:slow",
     )
     try:
         yield server

@@ -118,3 +118,20 @@ async def test_async_lease_renews_and_releases(embedded_redis: EmbeddedRedis) ->
             await saver.lease("async-run", ttl_ms=1_500).acquire()
         assert not held.lost
     assert not await saver.client.exists(saver.keys.thread("async-run").lease)
+
+
+async def test_a_stop_request_reaches_only_the_run_it_was_made_for(
+    embedded_redis: EmbeddedRedis,
+) -> None:
+    client = redis.asyncio.Redis.from_url(embedded_redis.url)
+    saver = AsyncRedisSaver(client, prefix=unique_prefix())
+    stops = saver.stop_requests()
+    assert not await stops.request("t")  # nothing runs it
+    async with saver.lease("t"):
+        assert await stops.request("t")
+    async with saver.lease("t"):  # a later run: the earlier request named the earlier lease
+        assert not await stops.taken("t")
+        assert await stops.request("t")
+        assert await stops.taken("t")
+        assert not await stops.taken("t")  # a request is taken once
+    await client.aclose()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from graph.checkpoint import AsyncRedisSaver, open_savers
+from graph.checkpoint.keys import KeySpace
 from graph.service import CampaignService
 from tests.graph.conftest import ALL_KINDS, SMALL_BRIEF, TinySpecialist, approve_all
-from tools.errors import CampaignBusy
+from tests.graph.test_stop_edit_fork import GatedSpecialist
+from tools.errors import CampaignBusy, InputError
 from tools.event_log import RedisEventLog
 from tools.redis_server import connect
 from tools.settings import Settings
@@ -101,3 +105,31 @@ async def test_a_run_killed_between_a_steps_writes_and_its_checkpoint_resumes(
     assert restarted.view("redis-t4").status == "paused"
     outcome = await restarted.resume("redis-t4", None)
     assert outcome.gate is not None and outcome.gate.gate == "plan"
+
+
+async def test_a_stop_reaches_a_run_in_another_process(settings: Settings) -> None:
+    """Two services on one Redis stand for two processes (a CLI run and the chat server)."""
+    specialist = GatedSpecialist()
+    fast_polls = settings.model_copy(update={"max_concurrency": 1, "stop_poll_seconds": 0.02})
+    runner = _open(fast_polls, specialist)
+    other = _open(settings, TinySpecialist())
+    await runner.start("redis-t5", SMALL_BRIEF, "alice")
+    assert not await other.stop("redis-t5")  # nothing runs it
+    with pytest.raises(InputError, match="invalid campaign id"):
+        await other.stop("no such id!")
+    run = asyncio.create_task(runner.resume("redis-t5", {"action": "approve"}))
+    await specialist.started.wait()
+    assert not other.is_running("redis-t5") and await other.stop("redis-t5")
+    stop_key = KeySpace().thread("redis-t5").stop  # the services' default key space
+    client = connect(settings)
+    for _ in range(500):  # the runner takes the request within a poll or two
+        if not client.exists(stop_key):
+            break
+        await asyncio.sleep(0.01)
+    specialist.release.set()
+    outcome = await run
+    assert outcome.status == "paused" and outcome.gate is None
+    assert len(specialist.requests) == 1  # the drafts not started yet were left for the resume
+    assert not await other.stop("redis-t5")
+    resumed = await other.resume("redis-t5")
+    assert resumed.gate is not None and resumed.gate.gate == "review"
