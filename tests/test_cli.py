@@ -110,16 +110,24 @@ def hanging_model() -> Iterator[tuple[str, threading.Event]]:
         yield endpoint
 
 
-def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_model) -> None:
+def run_on_a_hanging_model(
+    cli_env: dict[str, str], hanging_model: tuple[str, threading.Event], thread_id: str
+) -> subprocess.Popen[str]:
+    """``brandloom run`` in the background, returned once its first model call hangs."""
     base_url, called = hanging_model
     env = {**cli_env, "BRANDLOOM_MODEL_WRITER": "openai:gpt-4.1-mini", "OPENAI_BASE_URL": base_url,
            "OPENAI_API_KEY": "test-key", "BRANDLOOM_TASK_TIMEOUT_SECONDS": "3"}  # fmt: skip
     args = [sys.executable, "-m", "graph.cli", "run", "--auto-approve", "--brief", BRIEF,
-            "--thread-id", "cli-t4"]  # fmt: skip
+            "--thread-id", thread_id]  # fmt: skip
     proc = subprocess.Popen(
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert called.wait(120), "the model was never called"
+    return proc
+
+
+def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_model) -> None:
+    proc = run_on_a_hanging_model(cli_env, hanging_model, "cli-t4")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -130,15 +138,7 @@ def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_mod
 
 
 def test_stop_from_another_terminal_pauses_the_run(cli_env, hanging_model) -> None:
-    base_url, called = hanging_model
-    env = {**cli_env, "BRANDLOOM_MODEL_WRITER": "openai:gpt-4.1-mini", "OPENAI_BASE_URL": base_url,
-           "OPENAI_API_KEY": "test-key", "BRANDLOOM_TASK_TIMEOUT_SECONDS": "3"}  # fmt: skip
-    args = [sys.executable, "-m", "graph.cli", "run", "--auto-approve", "--brief", BRIEF,
-            "--thread-id", "cli-t5"]  # fmt: skip
-    proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert called.wait(120), "the model was never called"
+    proc = run_on_a_hanging_model(cli_env, hanging_model, "cli-t5")
     stopped = brandloom(cli_env, "stop", "cli-t5")
     assert stopped.returncode == 0, stopped.stderr
     assert "asked campaign cli-t5 to stop" in stopped.stdout
