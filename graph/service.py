@@ -257,7 +257,10 @@ class CampaignService:
         thread_id = str(config["configurable"]["thread_id"])
         control = RunControl()
         self._controls[thread_id] = control
-        watcher = asyncio.create_task(self._watch_stops(thread_id, control))
+        stops = self.stops
+        watcher = (
+            asyncio.create_task(self._watch_stops(thread_id, control, stops)) if stops else None
+        )
         try:
             stream = self.graph.astream(
                 graph_input,
@@ -272,7 +275,8 @@ class CampaignService:
             pass
         finally:
             self._controls.pop(thread_id, None)
-            watcher.cancel()
+            if watcher:
+                watcher.cancel()
         outcome = outcome_of(await self.graph.aget_state(config))
         if outcome.gate is not None:
             gate = outcome.gate
@@ -315,12 +319,12 @@ class CampaignService:
         checked_thread_id(thread_id)  # a bad id is refused before it reaches Redis
         return self.stops is not None and await self.stops.request(thread_id)
 
-    async def _watch_stops(self, thread_id: str, control: RunControl) -> None:
+    async def _watch_stops(self, thread_id: str, control: RunControl, stops: StopSignals) -> None:
         """Drain the run when another process asks it to stop (polled; store errors retried)."""
-        while self.stops is not None:
+        while True:
             await asyncio.sleep(self.settings.stop_poll_seconds)
             with contextlib.suppress(StoreError):
-                if await self.stops.taken(thread_id):
+                if await stops.taken(thread_id):
                     control.request_drain("stopped by a user")
                     return
 

@@ -317,9 +317,10 @@ class Workspace:
         draft: dict[str, AssetDecision] = {}
         for asset in gate.assets:
             value = saved.get((asset.asset_id, asset.version))
+            if value is None:
+                continue
             with contextlib.suppress(ValidationError):  # unreadable: asked again, not guessed
-                if value is not None:
-                    draft[asset.asset_id] = AssetDecision.model_validate(value)
+                draft[asset.asset_id] = AssetDecision.model_validate(value)
         return draft
 
     def _progress(self, thread_id: str, gate: GatePayload) -> Reply:
