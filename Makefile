@@ -26,7 +26,7 @@ demo: $(STAMP)
 
 # Shut down the embedded Redis that `make run` / the CLI leave running for each other.
 stop: $(STAMP)
-	$(BIN)/python -c "from tools.redis_server import EmbeddedRedis; from tools.settings import get_settings; EmbeddedRedis(get_settings().redis_dir).stop()"
+	$(BIN)/brandloom shutdown
 
 cli: $(STAMP)
 	$(BIN)/brandloom --help

@@ -30,6 +30,7 @@ from graph.cli_prompts import ask, auto_decision
 from graph.service import CampaignService, checked_thread_id
 from graph.views import RunOutcome
 from tools.errors import BrandloomError, CampaignBusy, InputError
+from tools.redis_server import EmbeddedRedis
 from tools.settings import get_settings
 
 app = typer.Typer(
@@ -214,6 +215,41 @@ async def _stop(thread_id: str) -> int:
         await saver.client.aclose()
     console.print(f"asked campaign [bold]{thread_id}[/bold] to stop at the next step boundary")
     return 0
+
+
+@app.command()
+def shutdown() -> None:
+    """Stop the embedded Redis this data dir runs (it outlives the app for the CLI and chat)."""
+    settings = get_settings()
+    if settings.redis_url:
+        console.print("nothing to stop: REDIS_URL names an external Redis")
+        return
+    server = EmbeddedRedis(settings.redis_dir)
+    if not server.is_up():
+        console.print(f"no embedded Redis runs for {settings.data_dir}")
+        return
+    server.stop()
+    console.print(f"stopped the embedded Redis of {settings.data_dir}")
+
+
+@app.command()
+def doctor(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Do not load local model weights.")
+    ] = False,
+) -> None:
+    """Show the resolved data dir, Redis, models, memory and connectors; exit 1 if any fails."""
+    from graph.doctor import examine
+
+    findings = examine(get_settings(), load_models=not quick)
+    width = max(len(finding.part) for finding in findings)
+    for finding in findings:
+        mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
+        console.print(f"{mark} {finding.part.ljust(width)}  {finding.detail}", highlight=False)
+    failed = [finding for finding in findings if not finding.ok]
+    for finding in failed:
+        print(f"error: {finding.part.strip()}: {finding.problem}", file=sys.stderr)
+    raise typer.Exit(1 if failed else 0)
 
 
 def main(argv: list[str] | None = None) -> int:

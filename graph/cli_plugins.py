@@ -16,7 +16,7 @@ from tools.errors import ConfigError
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("tools.memory.cli", "Brand memory: add files, query, reindex."),
     "classify": ("agents.classifiers.cli", "Tone and category classifiers: train, predict."),
-    "users": ("tools.users_cli", "Workspace users and roles: add, list, remove."),
+    "users": ("tools.users_cli", "Workspace users and roles: add, list, remove, reset-password."),
 }
 
 

@@ -150,3 +150,33 @@ def test_stop_from_another_terminal_pauses_the_run(cli_env, hanging_model) -> No
     resumed = brandloom(cli_env, "resume", "cli-t5", "--auto-approve")
     assert resumed.returncode == 0, resumed.stderr
     assert "published" in resumed.stdout
+
+
+def test_doctor_exits_1_with_one_line_per_failing_part(cli_env, tmp_path: Path) -> None:
+    ok = brandloom(cli_env, "doctor", "--quick")
+    assert ok.returncode == 0, ok.stderr
+    assert str(tmp_path / "data") in ok.stdout
+    broken = brandloom(
+        {**cli_env, "BRANDLOOM_MODEL_WRITER": "openai:gpt-4.1-mini", "OPENAI_API_KEY": ""},
+        "doctor",
+        "--quick",
+    )
+    assert broken.returncode == 1
+    assert broken.stderr.strip().splitlines() == [
+        "error: model writer: openai:gpt-4.1-mini needs OPENAI_API_KEY "
+        "(or OPENAI_BASE_URL for a compatible server)"
+    ]
+
+
+def test_shutdown_stops_only_an_embedded_redis(cli_env, tmp_path: Path) -> None:
+    external = brandloom(cli_env, "shutdown")
+    assert external.returncode == 0
+    assert "REDIS_URL names an external Redis" in external.stdout
+    own = {key: value for key, value in cli_env.items() if key != "REDIS_URL"}
+    EmbeddedRedis(tmp_path / "data" / "redis").start()
+    stopped = brandloom(own, "shutdown")
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"stopped the embedded Redis of {tmp_path / 'data'}" in stopped.stdout
+    assert not EmbeddedRedis(tmp_path / "data" / "redis").is_up()
+    again = brandloom(own, "shutdown")
+    assert "no embedded Redis runs" in again.stdout

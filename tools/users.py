@@ -134,6 +134,16 @@ class UserStore:
         self._write(users)
         return users[name]
 
+    def reset_password(self, name: str, password: str | None = None) -> str:
+        """Give an existing user a new password (a random one when None); return it.
+
+        The way back in after the first start's password was lost: the role is kept.
+        """
+        user = self.get(name)
+        new_password = password if password is not None else secrets.token_urlsafe(12)
+        self.add(name, user.role, new_password, replace=True)
+        return new_password
+
     def remove(self, name: str) -> None:
         """Delete a user; ``NotFoundError`` if unknown."""
         users = self.load()

@@ -1,4 +1,4 @@
-"""``brandloom users``: add, list and remove workspace users (mounted by ``graph/cli.py``).
+"""``brandloom users``: add, list, remove, reset passwords (mounted by ``graph/cli.py``).
 
 Passwords are read from a hidden prompt, or from stdin with ``--password-stdin`` (for scripts),
 never from the command line where they would land in shell history.
@@ -46,6 +46,31 @@ def add_user(
         _fail(error)
         return
     typer.echo(f"user {user.name} ({user.role}) saved")
+
+
+@app.command("reset-password")
+def reset_password(
+    name: str,
+    random: bool = typer.Option(False, "--random", help="set and print a random password"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read it from stdin"),
+) -> None:
+    """Set a new password for a user (a lost first password included); the role is kept."""
+    try:
+        _store().get(name)  # an unknown name is refused before asking for a password
+        if random:
+            password = None
+        elif password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+        new_password = _store().reset_password(name, password)
+    except BrandloomError as error:
+        _fail(error)
+        return
+    if random:
+        typer.echo(f"user {name}: new password {new_password}")
+    else:
+        typer.echo(f"user {name}: password changed")
 
 
 @app.command("list")

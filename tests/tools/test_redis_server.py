@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import redis
 
 from tools.redis_server import EmbeddedRedis, redis_url
@@ -53,3 +54,46 @@ def test_unset_url_starts_embedded_server(tmp_path: Path) -> None:
         assert redis.Redis.from_url(url).ping()
     finally:
         EmbeddedRedis(settings.redis_dir).stop()
+
+
+def test_default_relative_data_dir_works_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newcomer's bug: ``.brandloom`` made ``unix://.brandloom/redis/redis.sock``, which
+    parses as host ``.brandloom`` and path ``/redis/redis.sock``."""
+    start_folder, other_folder = tmp_path / "start", tmp_path / "other"
+    start_folder.mkdir()
+    other_folder.mkdir()
+    monkeypatch.chdir(start_folder)
+    monkeypatch.delenv("BRANDLOOM_DATA_DIR", raising=False)
+    settings = Settings(_env_file=None, REDIS_URL=None)
+    url = redis_url(settings)
+    try:
+        monkeypatch.chdir(other_folder)
+        assert url == f"unix://{start_folder}/.brandloom/redis/redis.sock"
+        assert redis.Redis.from_url(url).ping()
+        assert redis_url(settings) == url  # found running, not started twice
+    finally:
+        EmbeddedRedis(settings.redis_dir).stop()
+
+
+def test_a_data_dir_too_deep_for_a_socket_path_still_starts(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 5, "redis")
+    server = EmbeddedRedis(deep)
+    assert len(str(deep / "redis.sock")) > 107
+    try:
+        url = server.start()
+        assert redis.Redis.from_url(url).ping()
+        assert EmbeddedRedis(deep).url == url  # every process derives the same socket
+    finally:
+        server.stop()
+    assert not server.is_up()
+
+
+def test_stop_waits_for_the_server_to_exit(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    pid = int((tmp_path / "redis" / "redis.pid").read_text())
+    server.stop()
+    status = Path(f"/proc/{pid}/status")
+    assert not status.exists() or "\nState:\tZ" in status.read_text()

@@ -51,3 +51,28 @@ def test_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRANDLOOM_MAX_CONCURRENCY", "many")
     with pytest.raises(ValueError, match="max_concurrency"):
         Settings(_env_file=None)
+
+
+def test_relative_paths_are_resolved_once_against_the_start_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BRANDLOOM_DATA_DIR", raising=False)
+    monkeypatch.setenv("BRANDLOOM_TRIAGE_DIR", "heads")
+    monkeypatch.setenv("REDIS_URL", "unix://run/redis.sock?db=2")
+    settings = Settings(_env_file=None)
+    assert settings.data_dir == tmp_path / ".brandloom"  # the default a newcomer gets
+    assert settings.redis_dir == tmp_path / ".brandloom" / "redis"
+    assert settings.triage_dir == tmp_path / "heads"
+    assert settings.redis_url == f"unix://{tmp_path}/run/redis.sock?db=2"
+    monkeypatch.chdir("/")
+    assert settings.data_dir == tmp_path / ".brandloom"  # resolved at start-up, not per use
+
+
+def test_absolute_paths_and_urls_are_kept(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path / "d", REDIS_URL="unix:///var/run/redis.sock"
+    )
+    assert settings.data_dir == tmp_path / "d"
+    assert settings.redis_url == "unix:///var/run/redis.sock"
+    assert Settings(_env_file=None, REDIS_URL="redis://h:6379/0").redis_url == "redis://h:6379/0"

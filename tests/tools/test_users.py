@@ -106,3 +106,44 @@ def test_cli_adds_and_lists_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert "user names" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_reset_password_keeps_the_role(tmp_path: Path) -> None:
+    store = UserStore(tmp_path / "users.json")
+    first = store.ensure_first_user()
+    assert first is not None
+    new_password = store.reset_password("admin")
+    assert new_password != first
+    assert store.authenticate("admin", first) is None
+    user = store.authenticate("admin", new_password)
+    assert user is not None and user.role == "approver"
+    store.reset_password("admin", "chosen-password")
+    assert store.authenticate("admin", "chosen-password") is not None
+    with pytest.raises(NotFoundError):
+        store.reset_password("nobody")
+    with pytest.raises(InputError, match="at least 8"):
+        store.reset_password("admin", "short")
+    assert store.authenticate("admin", "chosen-password") is not None
+
+
+def test_cli_resets_a_lost_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools.settings import get_settings
+
+    monkeypatch.setenv("BRANDLOOM_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        UserStore(tmp_path / "users.json").ensure_first_user()
+        runner = CliRunner()
+        printed = runner.invoke(app, ["reset-password", "admin", "--random"])
+        assert printed.exit_code == 0, printed.output
+        password = printed.output.strip().rsplit(" ", 1)[-1]
+        assert UserStore(tmp_path / "users.json").authenticate("admin", password) is not None
+        prompted = runner.invoke(
+            app, ["reset-password", "admin"], input="typed-password\ntyped-password\n"
+        )
+        assert prompted.exit_code == 0 and "password changed" in prompted.output
+        assert UserStore(tmp_path / "users.json").authenticate("admin", "typed-password")
+        unknown = runner.invoke(app, ["reset-password", "ghost", "--random"])
+        assert unknown.exit_code == 2 and "no user named 'ghost'" in unknown.output
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,162 @@
+"""Every CLI example in the README's "The CLI" block runs as written in the fresh clone.
+
+The examples are read from README.md itself; each must have a case below (so an example added
+to the README without a test fails here). ``THREAD_ID`` is the one placeholder: it stands for a
+campaign started by an earlier example. Models are the defaults (the real local model).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.conftest import REPO, Clone, stop_group
+from tools.users import UserStore
+
+pytestmark = [pytest.mark.local_model, pytest.mark.slow]
+
+
+def readme_examples() -> list[str]:
+    """The ``.venv/bin/brandloom`` lines of the README's CLI block, comments removed."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("## The CLI", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [
+        shlex.join(shlex.split(line, comments=True))
+        for line in block.splitlines()
+        if line.startswith(".venv/bin/brandloom ")
+    ]
+
+
+EXAMPLES = readme_examples()
+
+
+def example(start: str) -> list[str]:
+    """The one README example beginning with ``.venv/bin/brandloom <start>``, as argv."""
+    found = [line for line in EXAMPLES if line.startswith(f".venv/bin/brandloom {start}")]
+    assert len(found) == 1, f"README has {len(found)} examples starting with {start!r}"
+    return shlex.split(found[0])
+
+
+COVERED = [
+    "doctor", "run --brief-file examples/spring_launch.md", "run --brief 'Weekly",
+    "run --brief-file examples/product_launch.md", "resume THREAD_ID", "stop THREAD_ID",
+    "memory add", "memory query", "classify predict", "classify train", "users add",
+    "users reset-password", "shutdown",
+]  # fmt: skip
+"""The examples this module runs, by their first words."""
+
+
+def test_every_readme_example_has_a_case() -> None:
+    assert len(EXAMPLES) == len(COVERED), EXAMPLES
+    for start in COVERED:
+        example(start)
+
+
+def run(clone: Clone, argv: list[str], stdin: str = "", timeout: float = 900):
+    done = clone.run(*argv, stdin=stdin, timeout=timeout)
+    return done, done.stdout + done.stderr
+
+
+def test_doctor_memory_classify_and_users(clone: Clone) -> None:
+    done, out = run(clone, example("doctor"))
+    assert done.returncode == 0, out
+    assert str(clone.root / ".brandloom") in out and "local:smollm2-135m" in out
+
+    done, out = run(clone, example("memory add"))
+    assert done.returncode == 0, out
+    assert "loomwell_guide.md" in out and "loomwell_facts.pdf" in out
+    done, out = run(clone, example("memory query"))
+    assert done.returncode == 0, out
+    assert re.search(r"40\s*°?C|wash", out), out  # the care facts from the brand kit
+
+    done, out = run(clone, example("classify predict"))
+    assert done.returncode == 0, out
+    assert "promotional" in out or "ad_copy" in out, out
+    done, out = run(clone, example("classify train"), timeout=900)
+    assert done.returncode == 0, out
+    assert "saved" in out
+
+    done, out = run(clone, example("users add"), stdin="maria-password\nmaria-password\n")
+    assert done.returncode == 0, out
+    assert "user maria (editor) saved" in out
+    users = UserStore(clone.root / ".brandloom" / "users.json")
+    users.ensure_first_user()  # what `make run`'s first start does, when no test ran it yet
+    done, out = run(clone, example("users reset-password"))
+    assert done.returncode == 0, out
+    password = re.search(r"new password (\S+)", out)
+    assert password and users.authenticate("admin", password.group(1)) is not None
+
+
+def test_run_stop_and_resume_a_campaign(clone: Clone) -> None:
+    runner = clone.start(*example("run --brief 'Weekly"))
+    output: list[str] = []
+    try:
+        thread_id = _started_thread(runner, output)
+        _until_drafting(clone, output, runner)
+        done, out = run(clone, _with_thread(example("stop THREAD_ID"), thread_id), timeout=120)
+        assert done.returncode == 0, out
+        assert f"asked campaign {thread_id} to stop" in out
+        assert runner.wait(timeout=600) in (0, 3), "".join(output)
+    finally:
+        stop_group(runner)
+    assert "paused" in "".join(output) + (runner.stdout.read() if runner.stdout else "")
+
+    answers = "a\n" * 20  # approve every asset at the review gate, then publish
+    done, out = run(clone, _with_thread(example("resume THREAD_ID"), thread_id), stdin=answers)
+    assert done.returncode == 0, out
+    assert "published" in out
+    published = list((clone.root / ".brandloom" / "outbox" / thread_id).glob("*.receipt.json"))
+    assert len(published) == 3  # a newsletter and 2 posts
+
+
+def _started_thread(runner: subprocess.Popen[str], output: list[str]) -> str:
+    assert runner.stdout is not None
+    for line in runner.stdout:
+        output.append(line)
+        match = re.search(r"campaign (\S+) started", line)
+        if match:
+            return match.group(1)
+    pytest.fail("the run printed no campaign id:\n" + "".join(output))
+
+
+def _until_drafting(clone: Clone, output: list[str], runner: subprocess.Popen[str]) -> None:
+    """Give the run time to pass the plan gate (auto-approved) and start drafting."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and runner.poll() is None:
+        time.sleep(3)
+        if (clone.root / ".brandloom" / "redis" / "redis.pid").exists():
+            return
+    pytest.fail("the run did not start:\n" + "".join(output))
+
+
+def _with_thread(argv: list[str], thread_id: str) -> list[str]:
+    return [thread_id if part == "THREAD_ID" else part for part in argv]
+
+
+def test_interactive_runs_answer_at_the_terminal(clone: Clone) -> None:
+    # The spring launch, answered on the terminal: the plan is rejected with a reason.
+    done, out = run(clone, example("run --brief-file examples/spring_launch.md"),
+                    stdin="r\nnot this week\n")  # fmt: skip
+    assert done.returncode in (0, 1), out
+    assert "social_post" in out and "rejected" in out.lower(), out
+
+    # The product launch: the plan approved, the drafts kept for later at the review gate.
+    done, out = run(clone, example("run --brief-file examples/product_launch.md"),
+                    stdin="a\n" + "k\n" * 40)  # fmt: skip
+    assert done.returncode in (0, 3), out
+    assert "LW-101" in out or "lw-101" in out.lower(), out
+    assert "waiting at the review gate" in out, out
+
+
+def test_shutdown_stops_the_embedded_redis(clone: Clone) -> None:
+    done, out = run(clone, example("shutdown"), timeout=60)
+    assert done.returncode == 0, out
+    assert "stopped the embedded Redis" in out or "no embedded Redis runs" in out
+    assert not (Path(clone.root / ".brandloom" / "redis" / "redis.sock")).exists() or (
+        "no embedded Redis runs" in run(clone, example("shutdown"), timeout=60)[1]
+    )
