@@ -10,6 +10,7 @@ its socket answering reuses it.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 import time
@@ -20,7 +21,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from tools.errors import ConfigError, StoreError
+from tools.errors import ConfigError, StoreError, StoreUnavailable
 from tools.settings import Settings
 
 
@@ -119,3 +120,23 @@ def redis_url(settings: Settings) -> str:
 def connect(settings: Settings, *, decode_responses: bool = False) -> redis.Redis:
     """A client for the configured or embedded Redis."""
     return redis.Redis.from_url(redis_url(settings), decode_responses=decode_responses)
+
+
+_ADDRESS = re.compile(r"connecting to (?:unix socket: )?(\S+?)\.?(?:\s|$)")
+REDIS_FIX = (
+    "start it (the embedded one starts with `make run` or any brandloom command), or point "
+    "REDIS_URL at a running Redis; the campaign is safe and `brandloom resume` continues it"
+)
+"""What to do when Redis is unreachable (nothing already saved is lost)."""
+
+
+def redis_unreachable(error: BaseException | None) -> StoreUnavailable | None:
+    """``StoreUnavailable`` naming the Redis address when ``error`` (or its cause) is a failure
+    to reach Redis at all; None for any other error (a bad reply, a script error ...)."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, redis.ConnectionError | redis.TimeoutError | ConnectionError):
+            match = _ADDRESS.search(str(error))
+            return StoreUnavailable("Redis", match.group(1) if match else "", REDIS_FIX)
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None

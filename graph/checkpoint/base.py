@@ -13,6 +13,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple, Seri
 from graph.checkpoint import codec
 from graph.checkpoint.keys import KeySpace, ThreadKeys, require_text
 from tools.errors import BrandloomError, InputError, StoreError
+from tools.redis_server import redis_unreachable
 
 PruneStrategy = Literal["keep_latest", "delete"]
 
@@ -129,6 +130,9 @@ def redis_errors(action: str, thread_id: str | None = None) -> Iterator[None]:
     except BrandloomError:
         raise
     except redis.RedisError as exc:
+        unreachable = redis_unreachable(exc)
+        if unreachable is not None:
+            raise unreachable from exc
         where = f" for thread {thread_id!r}" if thread_id is not None else ""
         raise StoreError(f"checkpoint store failed to {action}{where}: {exc}") from exc
 
