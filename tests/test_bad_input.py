@@ -277,3 +277,29 @@ def test_resume_after_sigkill_takes_over_the_dead_runs_lease_at_once(env, tmp_pa
     assert "published" in resumed.stdout and "campaign busy" not in resumed.stdout
     assert time.monotonic() - started < 45  # not the 60 s lease
     assert not list((tmp_path / "data" / "outbox" / "killed-1").glob("*.tmp"))
+
+
+def test_demo_on_the_defaults_exits_0_when_published(tmp_path: Path) -> None:
+    """The twin of the tests above without a configured data dir or Redis: ``make demo``'s
+    command from a fresh folder (relative ``.brandloom``, embedded Redis) exits 0."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")}
+    base.pop("REDIS_URL", None)
+    env = base | {
+        "PYTHONPATH": str(REPO),
+        "BRANDLOOM_MODEL_WRITER": "scripted:echo",
+        "BRANDLOOM_MODEL_ROUTER": "scripted",
+        "BRANDLOOM_MODEL_CRITIC": "scripted",
+        "BRANDLOOM_CAMPAIGN_MEMORY": "false",
+        "BRANDLOOM_CAMPAIGN_TRIAGE": "false",
+    }
+    args = [sys.executable, "-m", "graph.cli", "run", "--auto-approve", "--brief-file",
+            str(REPO / "examples" / "spring_launch.md"), "--thread-id", "demo-1"]  # fmt: skip
+    try:
+        result = subprocess.run(
+            args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+    finally:
+        EmbeddedRedis(tmp_path / ".brandloom" / "redis").stop()
+    assert result.returncode == 0, result.stderr
+    receipts = list((tmp_path / ".brandloom" / "outbox" / "demo-1").glob("*.receipt.json"))
+    assert len(receipts) == 12

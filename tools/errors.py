@@ -107,9 +107,10 @@ class StoreUnavailable(StoreError):
     """A store (Redis, the content store) cannot be reached: a fault of the deployment, not of
     the data. The message names the store and its address and says what to do."""
 
-    def __init__(self, store: str, address: str, fix: str) -> None:
+    def __init__(self, store: str, address: str, fix: str, *, failed: str = "") -> None:
         where = f" at {address}" if address else ""
-        super().__init__(f"the {store}{where} is unreachable: {fix}")
+        doing = f" ({failed})" if failed else ""
+        super().__init__(f"the {store}{where} is unreachable{doing}: {fix}")
         self.store = store
         self.address = address
 

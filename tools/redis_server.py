@@ -57,7 +57,9 @@ class EmbeddedRedis:
 
     @property
     def url(self) -> str:
-        return f"unix://{self.socket_path}"
+        """``unix:///abs/path/redis.sock``: absolute, since ``unix://.brandloom/...`` (the
+        default, relative data dir) would be read as host ``.brandloom``."""
+        return f"unix://{self.socket_path.resolve()}"
 
     def _client(self) -> redis.Redis:
         # No retries: a refused or closed socket is the answer, not a hiccup.
@@ -130,13 +132,17 @@ REDIS_FIX = (
 """What to do when Redis is unreachable (nothing already saved is lost)."""
 
 
-def redis_unreachable(error: BaseException | None) -> StoreUnavailable | None:
+def redis_unreachable(error: BaseException | None, failed: str = "") -> StoreUnavailable | None:
     """``StoreUnavailable`` naming the Redis address when ``error`` (or its cause) is a failure
-    to reach Redis at all; None for any other error (a bad reply, a script error ...)."""
+    to reach Redis at all; None for any other error (a bad reply, a script error ...).
+    ``failed`` says what could not be done (``failed to read a checkpoint ...``)."""
     seen = 0
     while error is not None and seen < 5:
+        if isinstance(error, StoreUnavailable):
+            return error
         if isinstance(error, redis.ConnectionError | redis.TimeoutError | ConnectionError):
             match = _ADDRESS.search(str(error))
-            return StoreUnavailable("Redis", match.group(1) if match else "", REDIS_FIX)
+            address = match.group(1) if match else ""
+            return StoreUnavailable("Redis", address, REDIS_FIX, failed=failed)
         error, seen = error.__cause__ or error.__context__, seen + 1
     return None

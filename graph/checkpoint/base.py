@@ -130,10 +130,10 @@ def redis_errors(action: str, thread_id: str | None = None) -> Iterator[None]:
     except BrandloomError:
         raise
     except redis.RedisError as exc:
-        unreachable = redis_unreachable(exc)
+        where = f" for thread {thread_id!r}" if thread_id is not None else ""
+        unreachable = redis_unreachable(exc, f"failed to {action}{where}")
         if unreachable is not None:
             raise unreachable from exc
-        where = f" for thread {thread_id!r}" if thread_id is not None else ""
         raise StoreError(f"checkpoint store failed to {action}{where}: {exc}") from exc
 
 
