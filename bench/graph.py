@@ -98,7 +98,9 @@ async def graph_campaign(
     assert outcome.gate is not None
     decisions = {a.asset_id: {"action": "approve"} for a in outcome.gate.assets}
     await service.resume(thread_id, {"decisions": decisions}, on_event)
-    outcome = await service.resume(thread_id, {"action": "approve", "role": "approver"}, on_event)
+    outcome = await service.resume(
+        thread_id, {"action": "approve", "role": "approver"}, on_event, role="approver"
+    )
     elapsed = (time.perf_counter() - started) * 1000
     assert outcome.phase == "published", outcome
     return elapsed, len(service.history(thread_id, limit=10_000))

@@ -12,18 +12,22 @@ from rich.panel import Panel
 
 from graph.cli_display import checks_text, plan_table
 from graph.gates import AssetForReview, GatePayload
+from tools.users import Role
 
 _CHOICES = {"a": "approve", "e": "edit", "r": "reject", "s": "respond"}
 
 
-def auto_decision(gate: GatePayload, user: str, retried: set[str]) -> dict[str, Any] | None:
-    """``--auto-approve``: approve everything; the CLI operator acts as approver.
+def auto_decision(
+    gate: GatePayload, user: str, role: Role, retried: set[str]
+) -> dict[str, Any] | None:
+    """``--auto-approve``: approve everything, as ``role`` (the service refuses a publish
+    approval from anyone but an approver, so auto-approve never escalates a role).
 
     An asset whose generation failed has no text to approve: it is sent back once per
     process (``retried`` remembers ``asset@version``); None when nothing is left to decide.
     """
     if gate.gate == "publish":
-        return {"action": "approve", "role": "approver", "user": user}
+        return {"action": "approve", "role": role, "user": user}
     if gate.gate != "review":
         return {"action": "approve", "user": user}
     decisions: dict[str, Any] = {}

@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from graph.planner import MAX_DELIVERABLES, Deliverable
 from tools.errors import InputError
+from tools.users import Role
 
 GateName = Literal["plan", "review", "publish"]
 Action = Literal["approve", "edit", "reject", "respond"]
-Role = Literal["viewer", "editor", "approver"]
 
 
 class AssetForReview(BaseModel):

@@ -105,7 +105,11 @@ async def planner(state: CampaignState, runtime: Runtime[CampaignContext]) -> di
     brief = Brief.model_validate(state["brief"])
     settings = runtime.context.settings
     try:
-        plan = build_plan(brief, default_budget_usd=settings.campaign_budget_usd)
+        plan = build_plan(
+            brief,
+            default_budget_usd=settings.campaign_budget_usd,
+            max_deliverables=settings.plan_max_deliverables,
+        )
     except InputError as error:
         return {"phase": "failed", "stop_reason": error.user_message}
     event = TraceEvent(

@@ -30,6 +30,9 @@ LENGTH_WINDOWS: dict[str, tuple[int, int]] = {
 """Default (min, max) words per asset kind."""
 
 MAX_DELIVERABLES = 10_000
+"""Default most deliverables one plan may hold (the ``plan_max_deliverables`` setting)."""
+PRODUCT_KINDS: tuple[AssetKind, ...] = ("product_description", "seo_meta")
+"""Kinds written once per product (and variant) when the brief lists products."""
 _ASSET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -66,7 +69,7 @@ class Plan(BaseModel):
         if len(ids) != len(set(ids)):
             raise ValueError("asset ids in the plan must be unique")
         if len(ids) > MAX_DELIVERABLES:
-            raise ValueError(f"a plan holds at most {MAX_DELIVERABLES} deliverables")
+            raise ValueError(too_many_deliverables(len(ids), MAX_DELIVERABLES))
         return self
 
     def matrix(self) -> list[tuple[str, str, int, int]]:
@@ -77,6 +80,17 @@ class Plan(BaseModel):
             row[0] += 1 if item.variant == 1 else 0
             row[1] = max(row[1], item.variant)
         return [(ch, kind, counts[0], counts[1]) for (ch, kind), counts in rows.items()]
+
+
+NOTHING_TO_MAKE = "the brief names no deliverables: ask for e.g. 'a newsletter and 5 social posts'"
+
+
+def too_many_deliverables(size: int, limit: int) -> str:
+    """The message for a plan over the size limit."""
+    return (
+        f"the brief asks for {size:,} deliverables, a plan holds at most {limit:,}: "
+        "split it into several campaigns"
+    )
 
 
 def _slug(value: str) -> str:
@@ -101,10 +115,27 @@ def _constraints(brief: Brief, request: DeliverableRequest) -> Constraints:
     )
 
 
+def rows_of(brief: Brief, request: DeliverableRequest) -> int:
+    """How many deliverables ``request`` becomes, without building them (size checks)."""
+    if request.asset_kind in PRODUCT_KINDS and brief.products:
+        return len(brief.products) * request.variants
+    return request.count * request.variants
+
+
+def plan_size(brief: Brief) -> int:
+    """How many deliverables ``build_plan`` makes of ``brief``."""
+    return sum(rows_of(brief, request) for request in brief.requests)
+
+
+def product_slug(product: dict[str, str]) -> str:
+    """The part of a product's asset ids that names the product."""
+    return _slug(product.get("sku") or product.get("name", ""))
+
+
 def _rows(brief: Brief, request: DeliverableRequest) -> list[Deliverable]:
     channel = request.channel or request.asset_kind
     constraints = _constraints(brief, request)
-    if request.asset_kind in ("product_description", "seo_meta") and brief.products:
+    if request.asset_kind in PRODUCT_KINDS and brief.products:
         return [
             Deliverable(
                 asset_id=_product_asset_id(request, product, variant),
@@ -132,19 +163,23 @@ def _rows(brief: Brief, request: DeliverableRequest) -> list[Deliverable]:
 
 def _product_asset_id(request: DeliverableRequest, product: dict[str, str], variant: int) -> str:
     suffix = f"-{chr(96 + variant)}" if request.variants > 1 else ""
-    return f"{request.asset_kind}-{_slug(product.get('sku') or product.get('name', ''))}{suffix}"
+    return f"{request.asset_kind}-{product_slug(product)}{suffix}"
 
 
 def _numbered(count: int, variants: int) -> list[tuple[int, int]]:
     return [(n * variants + v, v) for n in range(count) for v in range(1, variants + 1)]
 
 
-def build_plan(brief: Brief, *, default_budget_usd: float) -> Plan:
-    """The deliverables matrix for a brief; ``InputError`` when it asks for nothing."""
+def build_plan(
+    brief: Brief, *, default_budget_usd: float, max_deliverables: int = MAX_DELIVERABLES
+) -> Plan:
+    """The deliverables matrix for a brief; ``InputError`` when it asks for nothing or for
+    more than ``max_deliverables`` (checked before any row is built, so never a traceback)."""
     if not brief.requests:
-        raise InputError(
-            "the brief names no deliverables: ask for e.g. 'a newsletter and 5 social posts'"
-        )
+        raise InputError(NOTHING_TO_MAKE)
+    size = plan_size(brief)
+    if size > max_deliverables:
+        raise InputError(too_many_deliverables(size, max_deliverables))
     deliverables = [row for request in brief.requests for row in _rows(brief, request)]
     budget = brief.budget_usd if brief.budget_usd is not None else default_budget_usd
     return Plan(

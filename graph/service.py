@@ -29,20 +29,20 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command
 
 from agents.base import Specialist
-from graph.brief import Brief, parse_brief
+from graph.brief import Brief
+from graph.brief_checks import BriefLimits, checked_brief
 from graph.builder import build_graph
 from graph.context import BrandMemoryLike, CampaignContext, ComplianceLike, TriageLike
 from graph.edits import (
     CampaignEdits,
     draft_update,
     fork_values,
-    is_amount,
     parse_edits,
     parse_rows,
     plan_update,
 )
 from graph.gates import GatePayload, PublishDecision, parse_resume
-from graph.planner import Deliverable, build_plan
+from graph.planner import Deliverable
 from graph.service_support import (
     FROM_SETTINGS,
     FromSettings,
@@ -70,6 +70,7 @@ from tools.errors import InputError, NotFoundError, PermissionDenied, StoreError
 from tools.event_log import ContentEvent, EventLog
 from tools.events import TraceEvent
 from tools.settings import Settings
+from tools.users import Permission, Role, checked_role, role_allows
 
 EventSink = Callable[[TraceEvent], Awaitable[None] | None]
 """Receives every trace event of a run as it happens."""
@@ -81,6 +82,28 @@ LeaseFactory = Callable[[str], AbstractAsyncContextManager[Any]]
 RECURSION_LIMIT = 10_000
 THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 """Campaign ids name folders (outbox) and Redis keys: a safe, bounded alphabet."""
+
+
+_VERBS: dict[Permission, str] = {
+    "read": "read campaigns",
+    "commission": "commission campaigns",
+    "edit": "edit, run or stop campaigns",
+    "decide": "decide at gates",
+    "publish": "publish",
+}
+
+
+def require_role(role: object, permission: Permission) -> Role:
+    """``role`` if it carries ``permission``; ``InputError`` for an unknown role,
+    ``PermissionDenied`` for one that may not. Every adapter's call passes through here."""
+    known = checked_role(role)
+    if not role_allows(known, permission):
+        raise PermissionDenied(f"{_a(known)} cannot {_VERBS[permission]}")
+    return known
+
+
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"
 
 
 def checked_thread_id(thread_id: object) -> str:
@@ -112,6 +135,7 @@ class CampaignService:
         self.reader = builder.compile(checkpointer=sync_checkpointer or checkpointer)
         self.leases: LeaseFactory = leases or LocalLeases()
         self.stops = stops
+        self.limits = BriefLimits.from_settings(settings)
         self._controls: dict[str, RunControl] = {}
 
     @classmethod
@@ -175,16 +199,9 @@ class CampaignService:
         }
 
     def parse_brief(self, brief: str | Brief, budget_usd: float | None = None) -> Brief:
-        """Validate a brief the way ``start`` does (InputError when it cannot run)."""
-        max_chars = self.settings.brief_max_chars
-        parsed = brief if isinstance(brief, Brief) else parse_brief(brief, max_chars=max_chars)
-        if budget_usd is not None:
-            if not is_amount(budget_usd):
-                raise InputError("the budget must be a positive amount in USD")
-            parsed = parsed.model_copy(update={"budget_usd": budget_usd})
-        if self.context.triage is None:
-            build_plan(parsed, default_budget_usd=self.settings.campaign_budget_usd)
-        return parsed
+        """Validate a brief the way ``start`` does: every problem at once (``BriefInvalid``),
+        with the same limits (settings) whatever the triage setting; nothing is saved."""
+        return checked_brief(brief, self.limits, budget_usd)
 
     async def start(
         self,
@@ -195,8 +212,11 @@ class CampaignService:
         on_token: TokenSink | None = None,
         *,
         budget_usd: float | None = None,
+        role: Role = "editor",
     ) -> RunOutcome:
-        """Validate the brief and run a new campaign until its first gate (or the end)."""
+        """Validate the role, the id and the brief, then run a new campaign until its first
+        gate (or the end). Nothing is saved unless all three are valid."""
+        require_role(role, "commission")
         config = self._config(thread_id)
         parsed = self.parse_brief(brief, budget_usd)
         async with self.leases(thread_id):
@@ -220,8 +240,16 @@ class CampaignService:
         decision: object | None = None,
         on_event: EventSink | None = None,
         on_token: TokenSink | None = None,
+        *,
+        role: Role = "editor",
     ) -> RunOutcome:
-        """Answer the pending gate (``decision``) or continue a paused run (``None``)."""
+        """Answer the pending gate (``decision``) or continue a paused run (``None``).
+
+        ``role`` is the caller's: continuing needs ``edit``, deciding at a plan or review gate
+        ``decide``, and the publish gate ``publish`` (approvers only), whatever the decision
+        itself claims.
+        """
+        checked_role(role)
         config = self._config(thread_id)
         async with self.leases(thread_id):
             snapshot = await self.graph.aget_state(config)
@@ -229,6 +257,7 @@ class CampaignService:
                 raise NotFoundError(f"no campaign {thread_id}")
             gate = outcome_of(snapshot).gate
             if decision is None:
+                require_role(role, "edit")
                 if gate is not None:
                     raise InputError(f"campaign {thread_id} waits at the {gate.gate} gate")
                 if status_of(snapshot) == "done":
@@ -236,12 +265,21 @@ class CampaignService:
                 return await self._run(config, None, on_event, on_token)
             if gate is None:
                 raise InputError(f"campaign {thread_id} is not waiting for a decision")
-            command: Command[Any] = Command(resume=self.check_decision(gate, decision))
-            return await self._run(config, command, on_event, on_token)
+            value = self.check_decision(gate, decision, role)
+            return await self._run(config, Command(resume=value), on_event, on_token)
 
     @staticmethod
-    def check_decision(gate: GatePayload, decision: object) -> dict[str, Any]:
-        """Validate a decision for ``gate`` (InputError / PermissionDenied); its resume value."""
+    def check_decision(gate: GatePayload, decision: object, role: Role) -> dict[str, Any]:
+        """Validate ``role``'s decision for ``gate`` (InputError / PermissionDenied); its resume
+        value. At the publish gate the caller's role is the one recorded: a decision claiming
+        another role is refused."""
+        if gate.gate == "publish" and isinstance(decision, dict):
+            claimed = checked_role(decision.get("role", role))
+            require_role(role, "publish")
+            if claimed != role:
+                raise PermissionDenied(f"{_a(role)} cannot decide as {claimed}")
+            decision = {**decision, "role": role}
+        require_role(role, "publish" if gate.gate == "publish" else "decide")
         parsed = parse_resume(gate, decision)
         if isinstance(parsed, PublishDecision) and parsed.role != "approver":
             raise PermissionDenied("only an approver can decide at the publish gate")
@@ -312,8 +350,9 @@ class CampaignService:
         control.request_drain("stopped by a user")
         return True
 
-    async def stop(self, thread_id: str) -> bool:
+    async def stop(self, thread_id: str, *, role: Role = "editor") -> bool:
         """``request_stop`` for a run in this or another process; False when none is running."""
+        require_role(role, "edit")
         if self.request_stop(thread_id):
             return True
         checked_thread_id(thread_id)  # a bad id is refused before it reaches Redis
@@ -396,20 +435,26 @@ class CampaignService:
             return campaign_view(await self.graph.aget_state(config))
 
     async def edit_plan(
-        self, thread_id: str, deliverables: list[Deliverable] | list[dict[str, Any]]
+        self,
+        thread_id: str,
+        deliverables: list[Deliverable] | list[dict[str, Any]],
+        *,
+        role: Role = "editor",
     ) -> CampaignView:
         """Replace the deliverables matrix while the campaign is paused or at a gate.
 
         At a gate the edit re-opens the gate with the new state (the plan gate shows the new
         matrix); when paused, the campaign stays paused until ``resume``.
         """
+        require_role(role, "edit")
         rows = parse_rows(deliverables)
         return await self._edit(thread_id, lambda values: plan_update(values, rows))
 
     async def edit_draft(
-        self, thread_id: str, asset_id: str, text: str, user: str = ""
+        self, thread_id: str, asset_id: str, text: str, user: str = "", *, role: Role = "editor"
     ) -> CampaignView:
         """Write a human version of one asset while paused; it goes to review."""
+        require_role(role, "edit")
         now = self.context.clock()
         return await self._edit(
             thread_id, lambda values: draft_update(values, asset_id, text, user, now)
@@ -422,8 +467,10 @@ class CampaignService:
         edits: CampaignEdits | dict[str, Any] | None = None,
         *,
         new_thread_id: str | None = None,
+        role: Role = "editor",
     ) -> str:
         """A new campaign from an earlier checkpoint, with edits; ``resume`` runs it."""
+        require_role(role, "commission")
         parsed = parse_edits(edits)
         if not isinstance(checkpoint_id, str) or not checkpoint_id:
             raise InputError("name the checkpoint to fork from by its id")

@@ -184,7 +184,7 @@ class Workspace:
         budget_usd: float | None,
     ) -> Reply:
         """Start the chat's campaign (the campaign's thread id is the chat's id)."""
-        self.require(user, "commission")
+        role = self.require(user, "commission")
         chosen = {**self.default_models, **(models or {})}
         service = self.services(chosen)
         service.parse_brief(brief, budget_usd)
@@ -193,23 +193,25 @@ class Workspace:
             raise PermissionDenied("this campaign belongs to another user")
         async with self._lock(record.thread_id):
             outcome = await service.start(
-                record.thread_id, brief, user, sinks.on_event, sinks.on_token, budget_usd=budget_usd
-            )
+                record.thread_id, brief, user, sinks.on_event, sinks.on_token,
+                budget_usd=budget_usd, role=role,
+            )  # fmt: skip
         return self._after_run(record, outcome)
 
     async def resume_paused(self, user: str, chat_id: str, sinks: Sinks) -> Reply:
         """Continue a campaign stopped between steps."""
         record = self.campaign(user, chat_id, "edit")
+        role = self.role_of(user)
         async with self._lock(record.thread_id):
             outcome = await self._service(record).resume(
-                record.thread_id, None, sinks.on_event, sinks.on_token
+                record.thread_id, None, sinks.on_event, sinks.on_token, role=role
             )
         return self._after_run(record, outcome)
 
     async def stop(self, user: str, chat_id: str) -> Reply:
         """Ask the running campaign (here or in another process) to pause at the next step."""
         record = self.campaign(user, chat_id, "edit")
-        if not await self._service(record).stop(record.thread_id):
+        if not await self._service(record).stop(record.thread_id, role=self.role_of(user)):
             raise InputError("nothing is running in this campaign right now")
         return Reply("Stopping at the next step boundary; everything done so far is kept.")
 
@@ -257,7 +259,9 @@ class Workspace:
             value = self._gate_value(record.thread_id, gate, choices, user, role)
             if value is None:
                 return self._progress(record.thread_id, gate)
-            outcome = await service.resume(record.thread_id, value, sinks.on_event, sinks.on_token)
+            outcome = await service.resume(
+                record.thread_id, value, sinks.on_event, sinks.on_token, role=role
+            )
             self.campaigns.clear_review_draft(record.thread_id)
         return self._after_run(record, outcome)
 
@@ -353,12 +357,13 @@ class Workspace:
         if command.name == "edit" and gate is not None and gate.gate == "review":
             choice = AssetChoice(asset_id=command.asset_id, action="edit", text=command.text)
             return await self.decide(user, chat_id, [choice], Sinks())
+        role = self.role_of(user)
         async with self._lock(record.thread_id):
             if command.name == "edit_plan":
-                view = await service.edit_plan(record.thread_id, _deliverables(command))
+                view = await service.edit_plan(record.thread_id, _deliverables(command), role=role)
             else:
                 view = await service.edit_draft(
-                    record.thread_id, command.asset_id, command.text, user
+                    record.thread_id, command.asset_id, command.text, user, role=role
                 )
         return Reply("Saved your edit.\n\n" + status_markdown(view))
 
@@ -372,8 +377,9 @@ class Workspace:
         edits = {"note": note, "tone": tone}
         new_id = f"{chat_id}-fork-{uuid.uuid4().hex[:8]}"
         await self._service(record).fork(
-            record.thread_id, checkpoint_id, edits, new_thread_id=new_id
-        )
+            record.thread_id, checkpoint_id, edits, new_thread_id=new_id,
+            role=self.role_of(user),
+        )  # fmt: skip
         self.campaigns.claim(
             new_id,
             user,

@@ -130,7 +130,7 @@ def test_ctrl_c_pauses_at_the_next_step_and_resume_finishes(cli_env, hanging_mod
     proc = run_on_a_hanging_model(cli_env, hanging_model, "cli-t4")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 3, err  # paused: resume continues it
     assert "stopping at the next step boundary" in out and "brandloom resume cli-t4" in out
     resumed = brandloom(cli_env, "resume", "cli-t4", "--auto-approve")
     assert resumed.returncode == 0, resumed.stderr
@@ -143,10 +143,10 @@ def test_stop_from_another_terminal_pauses_the_run(cli_env, hanging_model) -> No
     assert stopped.returncode == 0, stopped.stderr
     assert "asked campaign cli-t5 to stop" in stopped.stdout
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 3, err  # stopped: resume continues it
     assert "brandloom resume cli-t5" in out and "published" not in out
     again = brandloom(cli_env, "stop", "cli-t5")
-    assert again.returncode == 1 and "is not running" in again.stderr
+    assert again.returncode == 2 and "is not running" in again.stderr
     resumed = brandloom(cli_env, "resume", "cli-t5", "--auto-approve")
     assert resumed.returncode == 0, resumed.stderr
     assert "published" in resumed.stdout

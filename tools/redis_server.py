@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +24,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from tools.errors import ConfigError, StoreError
+from tools.errors import ConfigError, StoreError, StoreUnavailable
 from tools.settings import Settings
 
 _MAX_SOCKET_PATH = 100
@@ -72,6 +73,8 @@ class EmbeddedRedis:
 
     @property
     def url(self) -> str:
+        """``unix:///abs/path/redis.sock``: absolute, since ``unix://.brandloom/...`` (the
+        default, relative data dir) would be read as host ``.brandloom``."""
         return f"unix://{self.socket_path}"
 
     def _client(self) -> redis.Redis:
@@ -159,3 +162,27 @@ def redis_url(settings: Settings) -> str:
 def connect(settings: Settings, *, decode_responses: bool = False) -> redis.Redis:
     """A client for the configured or embedded Redis."""
     return redis.Redis.from_url(redis_url(settings), decode_responses=decode_responses)
+
+
+_ADDRESS = re.compile(r"connecting to (?:unix socket: )?(\S+?)\.?(?:\s|$)")
+REDIS_FIX = (
+    "start it (the embedded one starts with `make run` or any brandloom command), or point "
+    "REDIS_URL at a running Redis; the campaign is safe and `brandloom resume` continues it"
+)
+"""What to do when Redis is unreachable (nothing already saved is lost)."""
+
+
+def redis_unreachable(error: BaseException | None, failed: str = "") -> StoreUnavailable | None:
+    """``StoreUnavailable`` naming the Redis address when ``error`` (or its cause) is a failure
+    to reach Redis at all; None for any other error (a bad reply, a script error ...).
+    ``failed`` says what could not be done (``failed to read a checkpoint ...``)."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, StoreUnavailable):
+            return error
+        if isinstance(error, redis.ConnectionError | redis.TimeoutError | ConnectionError):
+            match = _ADDRESS.search(str(error))
+            address = match.group(1) if match else ""
+            return StoreUnavailable("Redis", address, REDIS_FIX, failed=failed)
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None

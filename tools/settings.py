@@ -131,6 +131,15 @@ class Settings(BaseSettings):
     brief_max_chars: int = 200_000
     """Size cap of a brief, in characters."""
 
+    # --- input limits: every brief, budget and plan is checked against these before anything
+    # is saved (graph/brief_checks.py; owner: INPUT engineer, issue 12) ---------------------
+    brief_max_count: int = Field(default=100, ge=1, le=1000)
+    """Most assets one line of a brief may ask for (``10 social posts``)."""
+    budget_max_usd: float = Field(default=1000.0, gt=0)
+    """Highest campaign budget a brief, ``--budget`` or the chat may set, in US dollars."""
+    plan_max_deliverables: int = Field(default=10_000, ge=1, le=10_000)
+    """Most deliverables one campaign's plan may hold (whatever the triage setting)."""
+
     # --- chat workspace (UI; owner: UI engineer) ----------------------------------------
     chainlit_auth_secret: SecretStr | None = Field(
         default=None, validation_alias="CHAINLIT_AUTH_SECRET"

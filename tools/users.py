@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from tools.errors import ConfigError, InputError, NotFoundError
 from tools.settings import Settings
 
-Role = Literal["editor", "approver", "viewer"]
+Role = Literal["viewer", "editor", "approver"]
 """editor: commission, edit, review; approver: editor + publish; viewer: read only."""
 
 Permission = Literal["read", "commission", "edit", "decide", "publish"]
@@ -42,6 +42,14 @@ FIRST_USER = "admin"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{1,63}$")
 _MIN_PASSWORD_CHARS = 8
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def checked_role(role: object) -> Role:
+    """``role`` if it is one of ``Role``; ``InputError`` naming the known roles otherwise."""
+    if role not in get_args(Role):
+        known = ", ".join(get_args(Role))
+        raise InputError(f"unknown role {str(role)[:40]!r}: the role must be one of {known}")
+    return role  # type: ignore[return-value]
 
 
 def role_allows(role: Role, permission: Permission) -> bool:
@@ -123,8 +131,7 @@ class UserStore:
         """Create (or with ``replace`` overwrite) a user; bad name/role/password -> InputError."""
         if not _NAME.match(name):
             raise InputError("user names are 2-64 chars: lowercase letters, digits, _ . @ -")
-        if role not in get_args(Role):
-            raise InputError(f"role must be one of {', '.join(get_args(Role))}, not {role!r}")
+        checked_role(role)
         if len(password) < _MIN_PASSWORD_CHARS:
             raise InputError(f"passwords need at least {_MIN_PASSWORD_CHARS} characters")
         users = self.load()

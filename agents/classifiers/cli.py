@@ -16,7 +16,7 @@ from rich.table import Table
 from agents.classifiers.artefact import ARTEFACT_DIR
 from agents.classifiers.corpus import SEED, generate, write_corpus
 from agents.classifiers.train import train_triage
-from agents.classifiers.triage import TriageResult, load_triage
+from agents.classifiers.triage import TriageResult, check_texts, load_triage
 from tools.errors import BrandloomError, InputError
 from tools.settings import get_settings
 
@@ -54,6 +54,7 @@ def predict(
     """Print the tone and category of TEXT (or --file) with calibrated confidences."""
     try:
         content = _read_input(text, file)
+        check_texts([content])  # before the model loads: bad input is refused at once
         result = load_triage(get_settings()).classify([content])[0]
     except BrandloomError as exc:
         _fail(exc)
@@ -96,7 +97,7 @@ def _table(result: TriageResult) -> Table:
 
 def _fail(exc: BrandloomError) -> NoReturn:
     errors.print(f"error: {exc.user_message}")
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=exc.exit_code)
 
 
 if __name__ == "__main__":

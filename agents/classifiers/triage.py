@@ -123,11 +123,20 @@ def check_texts(texts: Sequence[str]) -> list[str]:
             raise InputError(
                 f"text #{position} is {type(text).__name__}, not str: decode it (UTF-8) first"
             )
-        if not text.strip():
+        if not _visible(text):
             raise InputError(f"text #{position} is empty: there is nothing to classify")
         if _looks_binary(text[:MAX_CHARS]):
             raise InputError(f"text #{position} looks like binary data, not text")
     return items
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` has a character a reader would see: zero-width and other format or
+    control characters, and spaces, classify as nothing (they would score like any text)."""
+    return any(
+        not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs", "Zs")
+        for ch in text
+    )
 
 
 def _looks_binary(text: str) -> bool:

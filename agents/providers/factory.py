@@ -25,6 +25,7 @@ PROVIDERS: dict[str, str] = {
     "openai": "agents.providers.openai",
     "gemini": "agents.providers.gemini",
     "scripted": "agents.providers.scripted",
+    "faulty": "agents.providers.faulty",
 }
 """Provider prefix -> module exposing ``build(model_name: str, settings) -> ChatModel``."""
 
@@ -47,7 +48,7 @@ def split_model_id(model_id: str) -> tuple[str, str]:
     if provider not in PROVIDERS:
         known = ", ".join(f"{name}:<model>" for name in PROVIDERS)
         raise ConfigError(f"unknown model id {model_id!r}: use one of {known}")
-    if not model_name and provider != "scripted":
+    if not model_name and provider not in ("scripted", "faulty"):
         raise ConfigError(f"model id {model_id!r} lacks a model name ({provider}:<model>)")
     return provider, model_name
 

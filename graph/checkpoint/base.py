@@ -13,6 +13,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple, Seri
 from graph.checkpoint import codec
 from graph.checkpoint.keys import KeySpace, ThreadKeys, require_text
 from tools.errors import BrandloomError, InputError, StoreError
+from tools.redis_server import redis_unreachable
 
 PruneStrategy = Literal["keep_latest", "delete"]
 
@@ -130,6 +131,9 @@ def redis_errors(action: str, thread_id: str | None = None) -> Iterator[None]:
         raise
     except redis.RedisError as exc:
         where = f" for thread {thread_id!r}" if thread_id is not None else ""
+        unreachable = redis_unreachable(exc, f"failed to {action}{where}")
+        if unreachable is not None:
+            raise unreachable from exc
         raise StoreError(f"checkpoint store failed to {action}{where}: {exc}") from exc
 
 

@@ -3,8 +3,12 @@
 ``SET <thread>:lease <token> NX PX ttl`` takes it; a compare-and-delete Lua script releases it
 (only the holder's token deletes it), and an optional renewer extends it every third of its
 TTL while the holder works, so a crashed holder frees the thread within one TTL. A second run
-or resume of a busy thread gets ``CampaignBusy`` instead of silently forking the checkpoint
-chain.
+or resume of a busy thread gets ``CampaignBusy`` (saying when the lease expires) instead of
+silently forking the checkpoint chain.
+
+A token names its holder (``host:pid:random``): when the holder is provably dead (same host,
+its process gone) the lease is taken over at once with a compare-and-set, so a resume after a
+crash does not wait out the TTL. A holder on another host is never presumed dead.
 
 ``AsyncStopRequests`` lets any process ask the holder to stop: a request stores the holder's
 token under ``<thread>:stop``; the holder polls for its own token. A request left over from an
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -31,6 +37,33 @@ from graph.checkpoint.keys import KeySpace
 from tools.errors import CampaignBusy, InputError
 
 ScriptT = TypeVar("ScriptT")
+
+
+def holder_token() -> str:
+    """A fresh lease token naming this process: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(16)}"
+
+
+def holder_is_dead(token: bytes | str | None) -> bool:
+    """Whether the process that holds a lease with ``token`` is provably gone: it ran on this
+    host and no process has its pid any more. Unknown formats and other hosts: not provable."""
+    if token is None:
+        return False
+    text = token.decode("utf-8", "replace") if isinstance(token, bytes) else token
+    host, _, rest = text.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid() or pid <= 1:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but belongs to someone else (EPERM): alive
+        return False
+    return False
 
 
 class _LeaseState(Generic[ScriptT]):
@@ -50,20 +83,30 @@ class _LeaseState(Generic[ScriptT]):
         self.thread_id = thread_id
         self.ttl_ms = ttl_ms
         self.renew = renew
-        self.token = secrets.token_hex(16)
+        self.token = holder_token()
         self.lost = False
         """Set when a renewal found the lease gone (expired and maybe taken by another run)."""
         self._release = register_script(scripts.LEASE_RELEASE)
         self._renew = register_script(scripts.LEASE_RENEW)
+        self._takeover = register_script(scripts.LEASE_TAKEOVER)
 
     @property
     def renew_every_seconds(self) -> float:
         return self.ttl_ms / 3000
 
-    def _require_taken(self, taken: Any) -> None:
-        """Read the ``SET NX`` reply: CampaignBusy when another holder has the lease."""
+    def _require_taken(self, taken: Any, expires_in_ms: Any = None) -> None:
+        """Read the ``SET NX`` reply: CampaignBusy (with the lease's remaining time, when
+        known) when another holder has the lease."""
         if not taken:
-            raise CampaignBusy(self.thread_id)
+            remaining = (
+                expires_in_ms if isinstance(expires_in_ms, int) and expires_in_ms > 0 else None
+            )
+            raise CampaignBusy(self.thread_id, remaining / 1000 if remaining is not None else None)
+
+    @property
+    def _takeover_args(self) -> list[Any]:
+        """ARGV of the takeover after the dead holder's token (KEYS: ``[self.key]``)."""
+        return [self.token, self.ttl_ms]
 
     @property
     def _renew_args(self) -> list[Any]:
@@ -96,9 +139,16 @@ class ThreadLease(_LeaseState[Script]):
 
     def acquire(self) -> None:
         """Take the lease or raise CampaignBusy."""
+        expires_in_ms = None
         with redis_errors("take the campaign lease", self.thread_id):
             taken = self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)
-        self._require_taken(taken)
+            if not taken:
+                holder = self.client.get(self.key)
+                if holder is not None and holder_is_dead(holder):
+                    taken = self._takeover(keys=[self.key], args=[holder, *self._takeover_args])
+                else:
+                    expires_in_ms = self.client.pttl(self.key)
+        self._require_taken(taken, expires_in_ms)
         if self.renew:
             self._renewer = threading.Thread(
                 target=self._renew_loop, daemon=True, name=f"lease-{self.key}"
@@ -152,9 +202,17 @@ class AsyncThreadLease(_LeaseState[AsyncScript]):
 
     async def acquire(self) -> None:
         """Take the lease or raise CampaignBusy."""
+        expires_in_ms = None
         with redis_errors("take the campaign lease", self.thread_id):
             taken = await self.client.set(self.key, self.token, nx=True, px=self.ttl_ms)
-        self._require_taken(taken)
+            if not taken:
+                holder = await self.client.get(self.key)
+                if holder is not None and holder_is_dead(holder):
+                    args = [holder, *self._takeover_args]
+                    taken = await self._takeover(keys=[self.key], args=args)
+                else:
+                    expires_in_ms = await self.client.pttl(self.key)
+        self._require_taken(taken, expires_in_ms)
         if self.renew:
             self._renewer = asyncio.create_task(self._renew_loop())
 

@@ -333,6 +333,15 @@ end
 return 0
 """
 
+LEASE_TAKEOVER: Final = r"""
+-- KEYS[1] lease key, ARGV[1] the dead holder's token, ARGV[2] our token, ARGV[3] ttl ms:
+-- take the lease only if the dead holder still has it (nobody took it over meanwhile)
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 0
+"""
+
 STOP_REQUEST: Final = r"""
 -- KEYS[1] lease key, KEYS[2] stop key, ARGV[1] ttl ms: address a stop to the current holder
 local token = redis.call('GET', KEYS[1])

@@ -200,11 +200,13 @@ def test_cli_predict_rejects_non_text_bytes(tmp_path: Path) -> None:
     binary = tmp_path / "image.bin"
     binary.write_bytes(bytes(range(256)) * 8)
     result = runner.invoke(app, ["predict", "--file", str(binary)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "not UTF-8" in result.output
 
 
-def test_cli_predict_rejects_empty_text() -> None:
-    result = runner.invoke(app, ["predict", ""])
-    assert result.exit_code == 1
-    assert "empty" in result.output
+@pytest.mark.parametrize("text", ["", "\u200b\u200c\u200d\ufeff", " \u2060 \t\u200b "])
+def test_cli_predict_rejects_empty_text(text: str) -> None:
+    """Zero-width characters are no text: refused like ``""``, not classified."""
+    result = runner.invoke(app, ["predict", text])
+    assert result.exit_code == 2
+    assert "empty" in result.output and "tone" not in result.stdout

@@ -18,7 +18,7 @@ from tools.settings import Settings
 
 
 def test_the_mapping_table_lists_every_provider() -> None:
-    assert set(PROVIDERS) == {"local", "openai", "gemini", "scripted"}
+    assert set(PROVIDERS) == {"local", "openai", "gemini", "scripted", "faulty"}
 
 
 def test_local_resolves_to_the_bundled_gguf_without_loading_it(tmp_path: Path) -> None:

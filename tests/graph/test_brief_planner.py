@@ -63,7 +63,7 @@ def test_invisible_unicode_is_stripped() -> None:
     ("text", "message"),
     [
         ("Product descriptions:\n```csv\nfoo,bar\n1,2\n```", "'sku' or 'name' column"),
-        ("Brand: X\nDue: someday\n2 social posts", "due_date"),
+        ("Brand: X\nDue: someday\n2 social posts", "line 2: due date .someday. is not a date"),
         (42, "must be text"),
     ],
 )

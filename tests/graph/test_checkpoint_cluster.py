@@ -189,6 +189,8 @@ async def test_campaign_service_runs_on_the_cluster(
         gate = service.pending_gate(thread_id)
         assert gate is not None and gate.gate == "review"
         await service.resume(thread_id, approve_all(gate))
-        outcome = await service.resume(thread_id, {"action": "approve", "role": "approver"})
+        outcome = await service.resume(
+            thread_id, {"action": "approve", "role": "approver"}, role="approver"
+        )
         assert outcome.phase == "published"
         assert len(service.history(thread_id)) > 5

@@ -113,7 +113,9 @@ async def test_publish_gate_approver_publishes_to_the_outbox(make_service, tmp_p
     outcome = await to_review(service)
     outcome = await service.resume("t1", approve_all(outcome.gate))
     assert outcome.gate.gate == "publish" and outcome.gate.required_role == "approver"
-    outcome = await service.resume("t1", {"action": "approve", "role": "approver", "user": "boss"})
+    outcome = await service.resume(
+        "t1", {"action": "approve", "role": "approver", "user": "boss"}, role="approver"
+    )
     assert outcome.status == "done" and outcome.phase == "published"
     files = sorted(p.name for p in (tmp_path / "outbox" / "t1").iterdir())
     assert "newsletter.v1.md" in files and "newsletter.v1.receipt.json" in files
@@ -129,7 +131,9 @@ async def test_publish_reject_keeps_assets_unpublished(make_service, tmp_path: P
     service = make_service()
     outcome = await to_review(service)
     await service.resume("t1", approve_all(outcome.gate))
-    outcome = await service.resume("t1", {"action": "reject", "role": "approver", "reason": "hold"})
+    outcome = await service.resume(
+        "t1", {"action": "reject", "role": "approver", "reason": "hold"}, role="approver"
+    )
     assert outcome.phase == "cancelled" and "hold" in outcome.stop_reason
     assert not (tmp_path / "outbox" / "t1").exists()
 

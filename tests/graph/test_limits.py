@@ -97,6 +97,6 @@ async def test_failed_generation_goes_to_human_review_and_can_be_written_by_hand
         "t1", {"decisions": {asset.asset_id: {"action": "edit", "text": text}}}
     )
     assert outcome.gate.gate == "publish"
-    outcome = await service.resume("t1", {"action": "approve", "role": "approver"})
+    outcome = await service.resume("t1", {"action": "approve", "role": "approver"}, role="approver")
     assert outcome.phase == "published"
     assert service.view("t1").assets[0].text == text

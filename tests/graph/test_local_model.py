@@ -27,7 +27,9 @@ async def test_local_model_campaign_publishes(settings: Settings, tmp_path: Path
     (asset,) = outcome.gate.assets
     assert asset.text.strip() and not asset.failed
     await service.resume("local-1", {"decisions": {asset.asset_id: {"action": "approve"}}})
-    outcome = await service.resume("local-1", {"action": "approve", "role": "approver"})
+    outcome = await service.resume(
+        "local-1", {"action": "approve", "role": "approver"}, role="approver"
+    )
     assert outcome.phase == "published"
     published = Path(service.view("local-1").assets[0].receipt["location"])
     assert published.read_text().strip()

@@ -31,7 +31,9 @@ async def test_campaign_survives_a_new_service_and_publishes_once(settings: Sett
     gate = second.pending_gate("redis-t1")
     assert gate is not None and gate.gate == "review" and len(gate.assets) == 3
     await second.resume("redis-t1", approve_all(gate))
-    outcome = await second.resume("redis-t1", {"action": "approve", "role": "approver"})
+    outcome = await second.resume(
+        "redis-t1", {"action": "approve", "role": "approver"}, role="approver"
+    )
     assert outcome.phase == "published"
     log = RedisEventLog(connect(settings))
     published = [e for e in log.read("redis-t1") if e.to_status == "published"]

@@ -96,7 +96,7 @@ async def test_replaying_the_publisher_does_not_publish_twice(make_service, tmp_
     service = make_service()
     outcome = await to_review(service)
     await service.resume("t1", approve_all(outcome.gate))
-    await service.resume("t1", {"action": "approve", "role": "approver"})
+    await service.resume("t1", {"action": "approve", "role": "approver"}, role="approver")
     outbox = tmp_path / "outbox" / "t1"
     stamps = {p.name: p.stat().st_mtime_ns for p in outbox.iterdir()}
     receipts = {a.asset_id: a.receipt for a in service.view("t1").assets}

@@ -45,11 +45,12 @@ def test_viewer_cannot_add_and_errors_are_one_plain_line(workspace) -> None:
     denied = runner.invoke(
         app, ["add", str(workspace / "voice.md"), "-b", "Acme", "--role", "viewer"]
     )
-    assert denied.exit_code == 1 and "editors and approvers only" in denied.output
+    assert denied.exit_code == 6 and "editors and approvers only" in denied.output
+    assert "error" not in denied.stdout  # errors go to stderr, never mixed into results
     unknown = runner.invoke(app, ["stats", "--brand", "Initech"])
     assert (
-        unknown.exit_code == 1 and "Initech" in unknown.output and "Traceback" not in unknown.output
+        unknown.exit_code == 2 and "Initech" in unknown.output and "Traceback" not in unknown.output
     )
     (workspace / "empty.md").write_text("")
     empty = runner.invoke(app, ["add", str(workspace / "empty.md"), "-b", "Acme"])
-    assert empty.exit_code == 1 and "empty.md: the file has no text" in empty.output
+    assert empty.exit_code == 2 and "empty.md: the file has no text" in empty.output

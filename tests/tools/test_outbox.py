@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -78,3 +81,25 @@ def test_an_unreadable_receipt_is_a_store_error(tmp_path: Path) -> None:
     receipt.write_text("{not json")
     with pytest.raises(StoreError, match="unreadable"):
         OutboxConnector(tmp_path).publish(item())
+
+
+def test_publish_removes_temporary_files_of_killed_writers_only(tmp_path: Path) -> None:
+    """A writer SIGKILLed mid-publish leaves ``.tmp`` files; the next publish of that version
+    (the resume) removes them, but never a live writer's."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    folder = tmp_path / "camp-1"
+    folder.mkdir()
+    stale = [
+        folder / f"social_post-01.v1.receipt.{child.pid}-abc.tmp",
+        folder / f"social_post-01.v1.md.{child.pid}-def.tmp",
+        folder / "social_post-01.v1.receipt.0123abcd.tmp",  # older naming: no pid
+    ]
+    live = folder / f"social_post-01.v1.receipt.{os.getppid()}-ghi.tmp"
+    other_version = folder / f"social_post-01.v10.md.{child.pid}-jkl.tmp"
+    for path in [*stale, live, other_version]:
+        path.write_text("partial")
+    OutboxConnector(tmp_path).publish(item())
+    assert not any(path.exists() for path in stale)
+    assert live.exists() and other_version.exists()
+    assert (folder / "social_post-01.v1.receipt.json").exists()

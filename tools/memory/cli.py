@@ -2,7 +2,7 @@
 
 Mounted by ``graph/cli.py``; also runnable as ``python -m tools.memory.cli``. Writes act as
 ``--role`` (default ``editor``, the local operator); ``viewer`` can only read. Expected errors
-print one plain line and exit with status 1.
+print one plain line on stderr and exit with the error's code (2 bad input, 6 not allowed ...).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from tools.settings import get_settings
 
 app = typer.Typer(help="Brand memory: add files, query, reindex.", no_args_is_help=True)
 console = Console()
+errors = Console(stderr=True)
+"""Errors go to stderr, so scripts reading stdout never take one for a result."""
 T = TypeVar("T")
 
 BrandOption = Annotated[str, typer.Option("--brand", "-b", help="Brand name (its namespace).")]
@@ -47,8 +49,8 @@ def _memory(role: str = "editor") -> Iterator[BrandMemory]:
         memory = open_memory(get_settings(), role=_role(role))
         yield memory
     except BrandloomError as error:
-        console.print(f"[red]error:[/red] {error.user_message}")
-        raise typer.Exit(1) from None
+        errors.print(f"[red]error:[/red] {error.user_message}")
+        raise typer.Exit(error.exit_code) from None
     finally:
         if memory is not None:
             memory.close()
@@ -56,7 +58,7 @@ def _memory(role: str = "editor") -> Iterator[BrandMemory]:
 
 def _role(role: str) -> MemoryRole:
     if role not in ("editor", "approver", "viewer"):
-        console.print(f"[red]error:[/red] unknown role {role!r}")
+        errors.print(f"[red]error:[/red] unknown role {role!r}")
         raise typer.Exit(2)
     return role  # type: ignore[return-value]
 
@@ -89,7 +91,7 @@ def add(
 ) -> None:
     """Add brand-kit files: chunked, de-duplicated, embedded and stored."""
     if kind not in ("style_rule", "fact", "past_asset"):
-        console.print("[red]error:[/red] --kind must be style_rule, fact or past_asset")
+        errors.print("[red]error:[/red] --kind must be style_rule, fact or past_asset")
         raise typer.Exit(2)
     with _memory(role) as memory:
         report = _with_progress(

@@ -4,6 +4,10 @@ Layout under ``root``: ``<thread_id>/<asset_id>.v<version>.md`` and ``... .recei
 The receipt is hard-linked into place (atomic, exclusive) once the markdown is written; it is
 the commit point: a crash before it leaves only a markdown file that the next attempt rewrites
 with the same bytes; once it exists, publishing again reads it and writes nothing.
+
+Temporary files are named ``<stem>.<pid>-<random>.tmp``: a writer killed mid-write (SIGKILL)
+leaves one behind, and the next publish of that asset version removes the ones whose process
+is gone (never a live writer's).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class OutboxConnector:
 
     def publish(self, item: PublishItem) -> Receipt:
         markdown_path, receipt_path = self.paths(item)
+        _remove_stale_tmp(markdown_path.parent, markdown_path.stem)
         existing = self._read_receipt(receipt_path)
         if existing is not None:
             return existing
@@ -68,7 +73,7 @@ class OutboxConnector:
             location=str(markdown_path),
             published_at=time.time(),
         )
-        tmp = receipt_path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        tmp = receipt_path.with_suffix(f".{_tmp_tag()}.tmp")
         with tmp.open("w", encoding="utf-8") as handle:
             handle.write(receipt.model_dump_json(indent=2))
             handle.flush()
@@ -83,7 +88,7 @@ class OutboxConnector:
 
     @staticmethod
     def _write_atomic(path: Path, text: str) -> None:
-        tmp = path.with_suffix(path.suffix + f".{uuid.uuid4().hex}.tmp")
+        tmp = path.with_suffix(path.suffix + f".{_tmp_tag()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
 
@@ -95,3 +100,36 @@ class OutboxConnector:
             return Receipt.model_validate_json(path.read_text(encoding="utf-8"))
         except ValueError as error:
             raise StoreError(f"outbox receipt {path} is unreadable: {error}") from error
+
+
+def _tmp_tag() -> str:
+    """``<pid>-<random>``: unique, and says which process wrote the temporary file."""
+    return f"{os.getpid()}-{uuid.uuid4().hex}"
+
+
+def _writer_gone(tmp: Path) -> bool:
+    """Whether the process that wrote ``tmp`` is gone (files without a pid: from an older
+    version, so gone too)."""
+    tag = tmp.name.rsplit(".", 2)[-2]
+    pid_text = tag.partition("-")[0] if "-" in tag else ""
+    if not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _remove_stale_tmp(folder: Path, stem: str) -> None:
+    """Remove the temporary files of ``stem`` (``asset.vN``) left by killed writers."""
+    if not folder.is_dir():
+        return
+    for tmp in folder.glob(f"{stem}.*.tmp"):
+        if _writer_gone(tmp):
+            tmp.unlink(missing_ok=True)
