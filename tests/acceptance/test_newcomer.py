@@ -68,13 +68,21 @@ def test_make_run_signs_in_commissions_a_starter_and_reaches_review(clone: Clone
     reader.start()
     try:
         password = _printed_password(lines, server)
-        page = new_page()
+        page = new_page(welcome_guide=True)
         page.goto("http://127.0.0.1:8000/login")
         page.fill("#email", "admin")
         page.fill("#password", password)
         page.click("button[type=submit]")
-        expect(page.get_by_text(STARTER)).to_be_visible(timeout=60_000)
+        guide = page.get_by_text("Your first campaign, in three clicks")
+        expect(guide).to_be_visible(timeout=60_000)  # chainlit.md opens on a first visit
+        screenshot(page, "newcomer", "welcome-guide")
+        page.keyboard.press("Escape")
+        expect(guide).to_be_hidden()
+        expect(page.get_by_text(STARTER)).to_be_visible()
+        expect(page.locator("img[alt*='logo' i]").first).to_be_visible()
         screenshot(page, "newcomer", "welcome")
+        favicon = httpx.get("http://127.0.0.1:8000/favicon", timeout=10)
+        assert favicon.content == (clone.root / "public" / "favicon.png").read_bytes()
         page.get_by_text(STARTER).click()
         approve = page.get_by_role("button", name="Approve plan", exact=True).last
         expect(approve).to_be_visible(timeout=120_000)

@@ -195,9 +195,11 @@ def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[objec
     """Factory of pages in fresh browser contexts (one per user); closed after the test."""
     contexts = []
 
-    def open_page() -> Page:
+    def open_page(*, welcome_guide: bool = False) -> Page:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(20_000)
+        if not welcome_guide:  # a returning user: the first-visit guide was seen already
+            context.add_init_script("window.localStorage.setItem('brandloom.welcomed', '1')")
         contexts.append(context)
         return context.new_page()
 
