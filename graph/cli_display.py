@@ -76,15 +76,20 @@ def plan_table(gate: GatePayload) -> Table:
     return table
 
 
-def checks_text(checks: dict[str, dict[str, Any]]) -> Text:
-    """``5/6 (length)``: passed checks and the names of failed ones."""
+def checks_text(checks: dict[str, dict[str, Any]], *, reasons: bool = False) -> Text:
+    """``5/6 (length)``: passed checks and the names of failed ones; with ``reasons``, one
+    line per failed check saying why (what a reviewer reads before deciding)."""
     if not checks:
         return Text("-")
     failed = [name for name, result in checks.items() if not result.get("passed")]
     text = f"{len(checks) - len(failed)}/{len(checks)}"
-    return Text(
-        text + (f" ({', '.join(failed)})" if failed else ""), style="red" if failed else "green"
-    )
+    if reasons:
+        text += "".join(
+            f"\n  ✗ {name}: {checks[name].get('detail') or 'failed'}" for name in failed
+        )
+    elif failed:
+        text += f" ({', '.join(failed)})"
+    return Text(text, style="red" if failed else "green")
 
 
 def summary_table(view: CampaignView, elapsed_s: float) -> Table:

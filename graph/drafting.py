@@ -19,6 +19,7 @@ from graph.records import current_version, emit, transition
 from graph.state import AssetRecord, DraftTask
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
+from tools.link_sources import find_links
 
 
 def quota_problem(asset: AssetRecord, task: DraftTask, runtime: Runtime[CampaignContext]) -> str:
@@ -138,7 +139,12 @@ async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> dict[str,
     spend = runtime.context.fanout_spend
     spend[task["thread_id"]] = spend.get(task["thread_id"], 0.0) + usage["cost_usd"]
     spent = {k: asset["usage"].get(k, 0) + v for k, v in usage.items()}
-    asset = {**asset, "usage": spent, "memory_item_ids": [m.item_id for m in request.memory]}
+    asset = {
+        **asset,
+        "usage": spent,
+        "memory_item_ids": [m.item_id for m in request.memory],
+        "memory_links": [link for m in request.memory for link in find_links(m.text)],
+    }
     if result.failed:
         outcome = _failed(runtime, task, asset, result.error or "generation failed")
         return {**outcome, "usage": usage, "trace": trace + outcome["trace"]}

@@ -44,6 +44,7 @@ def new_asset(deliverable: Deliverable) -> AssetRecord:
         tags={},
         usage=dict(ZERO_USAGE),
         memory_item_ids=[],
+        memory_links=[],
         receipt=None,
     )
 

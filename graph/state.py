@@ -72,6 +72,9 @@ class AssetRecord(TypedDict):
     usage: dict[str, float]
     """This asset's tokens, cost and model calls (the per-task quota is checked on it)."""
     memory_item_ids: list[str]
+    memory_links: list[str]
+    """Links (URLs, e-mail addresses) in the brand memory recalled for the current version:
+    the verifier accepts them in the draft (``tools.link_sources``)."""
     receipt: dict[str, Any] | None
     """The connector's receipt once published."""
 

@@ -120,7 +120,7 @@ def plan_markdown(gate: GatePayload) -> str:
 
 
 def asset_markdown(asset: AssetForReview) -> str:
-    """One asset for review: text, checks, flags."""
+    """One asset for review: text, checks (with the reason of each failure), flags."""
     flags = " ⚠ flagged" if asset.flagged else ""
     flags += f" ✗ generation failed: {asset.error}" if asset.failed else ""
     head = f"#### {asset.asset_id} · {asset.asset_kind} · {asset.channel} · v{asset.version}{flags}"
@@ -132,8 +132,18 @@ def asset_markdown(asset: AssetForReview) -> str:
     text = (
         asset.text if len(asset.text) <= _MAX_SHOWN_CHARS else asset.text[:_MAX_SHOWN_CHARS] + "…"
     )
-    parts = [head, title + text, extra, f"Checks: {checks}" if checks else ""]
+    reasons = "\n".join(f"- ✗ {line}" for line in failed_check_lines(asset.checks))
+    parts = [head, title + text, extra, f"Checks: {checks}" if checks else "", reasons]
     return "\n\n".join(part for part in parts if part)
+
+
+def failed_check_lines(checks: dict[str, dict[str, Any]]) -> list[str]:
+    """``name: why`` for each failed check (what the reviewer needs to judge the draft)."""
+    return [
+        f"{name}: {result.get('detail') or 'failed'}"
+        for name, result in checks.items()
+        if not result.get("passed")
+    ]
 
 
 def step_for_event(event: TraceEvent) -> StepSpec:
