@@ -38,6 +38,8 @@ class LiveProgress:
             self.live = None
 
     def on_event(self, event: TraceEvent) -> None:
+        if event.kind == "budget":  # a stop or a warning ("price unknown"): printed, not live
+            self.console.print(f"[yellow]⚠ {event.summary}[/yellow]")
         if event.kind == "node":
             self.node = f"{event.node} {event.summary}"
         if event.kind == "model_call":

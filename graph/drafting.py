@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from agents.base import Constraints, DraftRequest, DraftResult, MemorySnippet
 from graph.context import CampaignContext
-from graph.records import current_version, emit, transition
+from graph.records import current_version, emit, price_warnings, transition
 from graph.state import AssetRecord, DraftTask
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
@@ -134,7 +134,8 @@ async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> dict[str,
     for event in result.events:
         event.thread_id, event.node, event.asset_id = task["thread_id"], "draft", asset["asset_id"]
         event.memory_item_ids = event.memory_item_ids or [m.item_id for m in request.memory]
-    trace = [emit(runtime, event) for event in result.events]
+    warnings = price_warnings(runtime, task["thread_id"], "draft", result.events)
+    trace = [emit(runtime, event) for event in [*warnings, *result.events]]
     usage = usage_totals(result.events)
     spend = runtime.context.fanout_spend
     spend[task["thread_id"]] = spend.get(task["thread_id"], 0.0) + usage["cost_usd"]

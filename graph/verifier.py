@@ -21,7 +21,7 @@ from agents.base import Constraints, DraftRequest
 from graph.context import CampaignContext, TriageResultLike
 from graph.drafting import asset_request, usage_totals
 from graph.intake import classifier_event
-from graph.records import current_version, emit, transition
+from graph.records import current_version, emit, price_warnings, transition
 from graph.state import AssetRecord, AssetStatus, CampaignState
 from tools.checks import CheckResult, failures, run_checks
 from tools.errors import BrandloomError
@@ -164,7 +164,8 @@ async def _compliance(
                 drafts[i]["asset_id"],
             )
             events.append(event)
-    trace.extend(emit(runtime, event) for event in events)
+    warnings = price_warnings(runtime, state["thread_id"], "verify", events)
+    trace.extend(emit(runtime, event) for event in [*warnings, *events])
     return usage_totals(events)
 
 

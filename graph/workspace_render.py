@@ -150,6 +150,8 @@ def step_for_event(event: TraceEvent) -> StepSpec:
     """A trace event as a nested step: name says who and what, metadata carries the numbers."""
     who = event.agent or event.node or event.kind
     name = f"{who} · {event.asset_id}" if event.asset_id else who
+    if event.kind == "budget":  # a budget stop or "price unknown": readable without opening
+        name = f"⚠ {event.summary}"
     kinds: dict[str, StepType] = {"model_call": "llm", "memory": "retrieval", "node": "run"}
     output = event.summary
     if event.checks:
@@ -160,6 +162,7 @@ def step_for_event(event: TraceEvent) -> StepSpec:
         "cost_usd": round(event.cost_usd, 6),
         "latency_ms": round(event.latency_ms, 1),
         "retries": event.retries,
+        "usage_estimated": event.usage_estimated,
     }
     numbers = _numbers(event)
     return StepSpec(name, kinds.get(event.kind, "tool"), numbers, output.strip(), metadata)
@@ -170,7 +173,8 @@ def _numbers(event: TraceEvent) -> str:
     if event.model_id:
         parts.append(f"model: {event.model_id}")
     if event.total_tokens:
-        parts.append(f"tokens: {event.prompt_tokens} in / {event.completion_tokens} out")
+        estimated = " (estimated)" if event.usage_estimated else ""
+        parts.append(f"tokens: {event.prompt_tokens} in / {event.completion_tokens} out{estimated}")
     if event.cost_usd:
         parts.append(f"cost: ${event.cost_usd:.6f}")
     if event.latency_ms:
