@@ -59,7 +59,7 @@ class LlamaServer:
         command = [
             sys.executable, "-m", "llama_cpp.server", "--model", gguf_path("smollm2-135m"),
             "--model_alias", SERVED_NAME, "--host", "127.0.0.1", "--port", str(self.port),
-            "--n_ctx", "2048", "--n_threads", "1",
+            "--n_ctx", "2048", "--n_threads", "1", "--interrupt_requests", "False",
         ]  # fmt: skip
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -82,13 +82,15 @@ class LlamaServer:
 
 
 class ReverseProxy:
-    """Forwards requests to ``upstream_port`` and streams the answers back; 502 when the
-    upstream cannot be reached."""
+    """Forwards requests to ``upstream_port`` and streams the answers back (chunked); 502 when
+    the upstream cannot be reached; an answer the upstream cuts off is cut off here too."""
 
     def __init__(self, upstream_port: int) -> None:
         upstream = upstream_port
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, format: str, *args: object) -> None:
                 return None
 
@@ -110,11 +112,18 @@ class ReverseProxy:
                     return
                 self.send_response(answer.status)
                 self.send_header("content-type", answer.getheader("content-type", "text/plain"))
-                self.end_headers()  # HTTP/1.0: the body ends when the connection closes
-                while chunk := answer.read1(65536):
-                    self.wfile.write(chunk)
-                    self.wfile.flush()
-                connection.close()
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                self.close_connection = True
+                try:
+                    while chunk := answer.read1(65536):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                except http.client.HTTPException:  # no final chunk: the client sees the cut
+                    return
+                finally:
+                    connection.close()
+                self.wfile.write(b"0\r\n\r\n")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
