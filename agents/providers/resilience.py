@@ -11,6 +11,8 @@ failures (bugs, an exhausted script) propagate untouched.
 
 A stream that fails half-way is retried from the start: chunks already streamed to the UI are
 then followed by the new attempt's chunks (the final text only holds the successful attempt).
+A stream that ends with neither text nor a finish reason was cut off (a server that dropped the
+request, e.g. llama.cpp's server interrupting it for a newer one): transient, retried too.
 
 Usage never silently becomes zero: a result without usage (a compatible server that sends none
 in streams) is counted with the model's ``token_counter`` and its event marked
@@ -139,6 +141,7 @@ class ResilientClient(ChatCompletionClient):
                 try:
                     async for item in self._attempt(model, call):
                         if isinstance(item, CreateResult):
+                            _check_finished(item)
                             item, estimated = _counted(model, call.messages, item)
                             self._record(model, attempt, started, item.usage, "", estimated)
                         yield item
@@ -275,6 +278,11 @@ class ResilientClient(ChatCompletionClient):
     @property
     def model_info(self) -> ModelInfo:
         return self._primary.model_info
+
+
+def _check_finished(result: CreateResult) -> None:
+    if result.finish_reason == "unknown" and not result.content:
+        raise ProviderError("the answer was cut off before any text", transient=True)
 
 
 def _counted(
