@@ -1,9 +1,11 @@
 """Deterministic checks the verifier runs on every draft.
 
-Each check is a pure function of the text and the deliverable's ``Constraints`` and returns a
-``CheckResult``; ``run_checks`` runs them all. No model is involved: the same text always gets
-the same results, so tests and the verifier agree. The tone check (a classifier) lives in the
-verifier, not here.
+Each check is a pure function of the text and the deliverable's ``Constraints`` (the links
+check also of the ``LinkSources`` the draft may link to) and returns a ``CheckResult``;
+``run_checks`` runs them all. No model is involved: the same text always gets the same results,
+so tests and the verifier agree. A failed check's ``detail`` names what failed (the span, the
+URL): the reviewer reads it on the review card and the specialist gets it as feedback. The
+tone check (a classifier) lives in the verifier, not here.
 """
 
 from __future__ import annotations
