@@ -10,6 +10,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.base import DraftRequest
+from graph.cli_display import checks_text
 from graph.service import CampaignService
 from graph.workspace_render import asset_markdown
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, fitting_text, to_review
@@ -76,6 +77,8 @@ async def test_an_invented_link_is_flagged_and_the_review_card_says_which(tmp_pa
     assert INVENTED in links["detail"] and "loomwell.example/spring" not in links["detail"]
     card = asset_markdown(asset)
     assert "✗ links: unverified links" in card and INVENTED in card
+    cli_review = checks_text(asset.checks, reasons=True).plain
+    assert "✗ links: unverified links" in cli_review and INVENTED in cli_review
     check_events = [e for e in service.trace("t1") if e.kind == "check"]
     assert INVENTED in check_events[-1].summary
 

@@ -1,8 +1,9 @@
 """Placeholders and unverified links in drafts written the way SmolLM2-135M writes them.
 
-The texts below are modelled on real output of the local model that a reviewer rejected at
-once (template slots such as ``Dear [Mark],`` and links to pages nobody gave the writer), and on
-markdown the model writes correctly (links, task lists, footnotes), which must still pass.
+The first texts are modelled on the local model's output that a reviewer rejected at once
+(``Dear [Mark],``, ``[unlimited]`` free returns, a made-up YouTube link); ``SMOLLM2_DRAFTS`` at
+the end are verbatim drafts of the model; the markdown ones (links, task lists, footnotes) are
+what must still pass.
 """
 
 from __future__ import annotations
@@ -184,3 +185,31 @@ def test_one_or_two_bracketed_words_are_placeholders(text: str) -> None:
 )
 def test_markdown_and_long_asides_are_not_placeholders(text: str) -> None:
     assert run_checks(text, Constraints())["placeholders"].passed, text
+
+
+# Verbatim (trimmed) drafts of SmolLM2-135M-Instruct Q4_1 from our specialists (seed 42, spring
+# linen briefs): each left template slots a reviewer had to remove by hand.
+SMOLLM2_DRAFTS = [
+    ("[email address]\nB", ["[email address]"]),
+    (
+        "Loomwell: The Spring Linen Collection\n\n[Sender's email]\n\nLoomwell,\n\nP.P.B.S.B.L.S.",
+        ["[Sender's email]"],
+    ),
+    (
+        'LONDON, UK (CNN) - "Loomwell" will launch its spring linen collection at the 2023 '
+        "London Fashion Week.\n\n[LONDON, UK]\n[LONDON, UK]\n[SALON, France]\n[SALON, France]",
+        ["[LONDON, UK]", "[SALON, France]"],
+    ),
+    (
+        "ENDING:\nLoomwell is bringing together the latest fashion trends and the best of the "
+        "best to provide customers with the best possible experience.\n\n[BODY]\n[BODY]\n[BODY]",
+        ["[BODY]"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("draft", "slots"), SMOLLM2_DRAFTS)
+def test_real_smollm2_drafts_with_slots_fail_naming_each_once(draft: str, slots: list[str]) -> None:
+    result = run_checks(draft, Constraints())["placeholders"]
+    assert not result.passed
+    assert result.detail == "placeholder left in the text: " + ", ".join(slots)
