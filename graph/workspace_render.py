@@ -185,7 +185,8 @@ def _numbers(event: TraceEvent) -> str:
 
 
 def trace_markdown(events: Sequence[TraceEvent]) -> str:
-    """The run's timeline: one row per event, then totals of cost, tokens and time."""
+    """The run's timeline: one row per event, then totals of cost, tokens and time (``~``:
+    tokens counted locally because the provider sent no usage)."""
     if not events:
         return "No trace events yet."
     start = min(event.created_at for event in events)
@@ -199,18 +200,21 @@ def trace_markdown(events: Sequence[TraceEvent]) -> str:
         note = event.summary.replace("|", "/").replace("\n", " ")[:80]
         step = " · ".join(part for part in (event.kind, event.node, event.agent) if part)
         model = f"`{event.model_id}`" if event.model_id else ""
+        tokens = f"{'~' if event.usage_estimated else ''}{event.total_tokens}"
         lines.append(
             f"| {index} | +{event.created_at - start:.2f}s | {step} | {event.asset_id} | {model} | "
-            f"{event.total_tokens} | {event.cost_usd:.5f} | {event.latency_ms:.0f} | "
+            f"{tokens} | {event.cost_usd:.5f} | {event.latency_ms:.0f} | "
             f"{' · '.join(part for part in (checks, note) if part)} |"
         )
-    tokens = sum(event.total_tokens for event in events)
+    total_tokens = sum(event.total_tokens for event in events)
+    estimated = any(event.usage_estimated for event in events)
     cost = sum(event.cost_usd for event in events)
     calls = [event for event in events if event.kind == "model_call"]
     model_ms = sum(event.latency_ms for event in calls)
     decisions = sum(1 for event in events if event.kind == "decision")
     lines.append(
-        f"\n**Total:** {len(calls)} model calls, {tokens} tokens, ${cost:.5f}, "
+        f"\n**Total:** {len(calls)} model calls, {'~' if estimated else ''}{total_tokens} "
+        f"tokens, ${cost:.5f}, "
         f"{model_ms / 1000:.2f} s in models, {decisions} human decisions, "
         f"{max(event.created_at for event in events) - start:.2f} s elapsed."
     )

@@ -125,3 +125,17 @@ def test_model_call_becomes_an_llm_step_with_numbers() -> None:
     assert step.name == "seo · seo-01"
     assert step.metadata["tokens"] == 60
     assert "40 in / 20 out" in step.input and "812 ms" in step.input
+
+
+def test_estimated_usage_is_marked_in_the_step_and_the_trace() -> None:
+    event = TraceEvent(
+        kind="model_call",
+        agent="copywriter",
+        model_id="openai:smollm2",
+        prompt_tokens=120,
+        completion_tokens=30,
+        usage_estimated=True,
+    )
+    assert "120 in / 30 out (estimated)" in step_for_event(event).input
+    table = trace_markdown([event])
+    assert "| `openai:smollm2` | ~150 |" in table and "1 model calls, ~150 tokens" in table
