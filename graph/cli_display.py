@@ -98,11 +98,13 @@ def summary_table(view: CampaignView, elapsed_s: float) -> Table:
     """The final table: assets, checks, cost and time."""
     totals = view.totals
     calls = int(totals.get("model_calls", 0))
+    estimated = int(totals.get("estimated_calls", 0))
     table = Table(
         title=f"{view.title} [{view.thread_id}] - {view.phase}",
         caption=(
             f"cost ${totals.get('cost_usd', 0):.4f} | {calls} model calls | "
-            f"{int(totals.get('prompt_tokens', 0) + totals.get('completion_tokens', 0))} tokens | "
+            f"{int(totals.get('prompt_tokens', 0) + totals.get('completion_tokens', 0))} tokens"
+            f"{f' ({estimated} calls estimated)' if estimated else ''} | "
             f"{int(totals.get('large_calls_avoided', 0))} large-model calls avoided by triage | "
             f"{elapsed_s:.1f}s"
         ),

@@ -76,13 +76,15 @@ def build_request(task: DraftTask) -> DraftRequest:
 
 
 def usage_totals(events: list[TraceEvent]) -> dict[str, float]:
-    """Tokens, cost and call count of the ``model_call`` events among ``events``."""
+    """Tokens, cost and call count of the ``model_call`` events among ``events``, and how many
+    of those calls had their tokens counted locally (``estimated_calls``)."""
     calls = [e for e in events if e.kind == "model_call"]
     return {
         "prompt_tokens": sum(e.prompt_tokens for e in calls),
         "completion_tokens": sum(e.completion_tokens for e in calls),
         "cost_usd": sum(e.cost_usd for e in calls),
         "model_calls": len(calls),
+        "estimated_calls": sum(1 for e in calls if e.usage_estimated),
     }
 
 

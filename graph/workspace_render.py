@@ -239,8 +239,11 @@ def status_markdown(view: CampaignView) -> str:
             f"| {asset.asset_id} | {asset.asset_kind} | {asset.status} | v{asset.version} | "
             f"{passed}/{len(asset.checks)} | {asset.usage.get('cost_usd', 0.0):.5f} | {receipt} |"
         )
+    estimated = int(totals.get("estimated_calls", 0))
     lines.append(
-        f"\n**Totals:** {tokens} tokens, ${totals.get('cost_usd', 0.0):.5f}, "
+        f"\n**Totals:** {tokens} tokens"
+        f"{f' ({estimated} calls estimated)' if estimated else ''}, "
+        f"${totals.get('cost_usd', 0.0):.5f}, "
         f"{int(totals.get('model_calls', 0))} model calls."
     )
     return "\n".join(line for line in lines if line != "")

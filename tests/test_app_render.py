@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from rich.console import Console
+
+from graph.cli_display import summary_table
 from graph.gates import AssetForReview, GatePayload
-from graph.workspace_render import gate_cards, step_for_event, trace_markdown
+from graph.views import CampaignView
+from graph.workspace_render import gate_cards, status_markdown, step_for_event, trace_markdown
 from tools.events import TraceEvent
 
 
@@ -139,3 +143,17 @@ def test_estimated_usage_is_marked_in_the_step_and_the_trace() -> None:
     assert "120 in / 30 out (estimated)" in step_for_event(event).input
     table = trace_markdown([event])
     assert "| `openai:smollm2` | ~150 |" in table and "1 model calls, ~150 tokens" in table
+
+
+def test_totals_say_how_many_calls_were_estimated_in_the_chat_and_the_cli() -> None:
+    totals = {"prompt_tokens": 900, "completion_tokens": 100, "model_calls": 3}
+    view = CampaignView(
+        thread_id="t1", owner="ana", title="Spring", phase="reviewing", status="paused",
+        totals={**totals, "estimated_calls": 2},
+    )  # fmt: skip
+    assert "1000 tokens (2 calls estimated)" in status_markdown(view)
+    console = Console(record=True, width=200)
+    console.print(summary_table(view, 1.0))
+    assert "1000 tokens (2 calls estimated)" in " ".join(console.export_text().split())
+    exact = view.model_copy(update={"totals": totals})
+    assert "estimated" not in status_markdown(exact)

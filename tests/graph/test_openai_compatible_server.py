@@ -221,6 +221,7 @@ async def test_campaign_through_llama_cpp_server_then_fallback_when_it_dies(
     assert all(e.summary == "ok" and e.prompt_tokens > 0 for e in calls)
     assert all(0 < e.completion_tokens <= 48 for e in calls)
     assert all(e.usage_estimated is not reports_usage for e in calls)
+    assert service.view("srv-1").totals.get("estimated_calls", 0) == (0 if reports_usage else 2)
     assert all(e.price_unknown and e.cost_usd == 0.0 for e in calls)
     warning = f"price unknown: budget not enforced for openai:{SERVED_NAME}"
     assert [e.summary for e in events if e.kind == "budget"] == [warning]
