@@ -38,6 +38,8 @@ class LiveProgress:
             self.live = None
 
     def on_event(self, event: TraceEvent) -> None:
+        if event.kind == "budget":  # a stop or a warning ("price unknown"): printed, not live
+            self.console.print(f"[yellow]⚠ {event.summary}[/yellow]")
         if event.kind == "node":
             self.node = f"{event.node} {event.summary}"
         if event.kind == "model_call":
@@ -76,26 +78,33 @@ def plan_table(gate: GatePayload) -> Table:
     return table
 
 
-def checks_text(checks: dict[str, dict[str, Any]]) -> Text:
-    """``5/6 (length)``: passed checks and the names of failed ones."""
+def checks_text(checks: dict[str, dict[str, Any]], *, reasons: bool = False) -> Text:
+    """``5/6 (length)``: passed checks and the names of failed ones; with ``reasons``, one
+    line per failed check saying why (what a reviewer reads before deciding)."""
     if not checks:
         return Text("-")
     failed = [name for name, result in checks.items() if not result.get("passed")]
     text = f"{len(checks) - len(failed)}/{len(checks)}"
-    return Text(
-        text + (f" ({', '.join(failed)})" if failed else ""), style="red" if failed else "green"
-    )
+    if reasons:
+        text += "".join(
+            f"\n  ✗ {name}: {checks[name].get('detail') or 'failed'}" for name in failed
+        )
+    elif failed:
+        text += f" ({', '.join(failed)})"
+    return Text(text, style="red" if failed else "green")
 
 
 def summary_table(view: CampaignView, elapsed_s: float) -> Table:
     """The final table: assets, checks, cost and time."""
     totals = view.totals
     calls = int(totals.get("model_calls", 0))
+    estimated = int(totals.get("estimated_calls", 0))
     table = Table(
         title=f"{view.title} [{view.thread_id}] - {view.phase}",
         caption=(
             f"cost ${totals.get('cost_usd', 0):.4f} | {calls} model calls | "
-            f"{int(totals.get('prompt_tokens', 0) + totals.get('completion_tokens', 0))} tokens | "
+            f"{int(totals.get('prompt_tokens', 0) + totals.get('completion_tokens', 0))} tokens"
+            f"{f' ({estimated} calls estimated)' if estimated else ''} | "
             f"{int(totals.get('large_calls_avoided', 0))} large-model calls avoided by triage | "
             f"{elapsed_s:.1f}s"
         ),

@@ -69,7 +69,7 @@ def _ask_asset(console: Console, asset: AssetForReview) -> dict[str, Any] | None
     header = f"{asset.asset_id} ({asset.asset_kind}, v{asset.version})"
     status = "FAILED: " + asset.error if asset.failed else ("flagged" if asset.flagged else "ok")
     console.print(Panel(asset.text or "(no text)", title=header, subtitle=status))
-    console.print("checks:", checks_text(asset.checks))
+    console.print("checks:", checks_text(asset.checks, reasons=True))
     choice = _choose("[a]pprove, [e]dit, [r]eject, re[s]pond or [k]eep for later", "aersk")
     if choice == "k":
         return None

@@ -138,3 +138,5 @@ class CampaignContext:
     fanout_spend: dict[str, float] = field(default_factory=dict)
     """Thread -> USD spent by the current fan-out's tasks (not yet summed into state), so a
     task started after a sibling spent the rest of the budget stops before its call."""
+    unpriced_warned: set[tuple[str, str]] = field(default_factory=set)
+    """(thread, model id) pairs already told "price unknown" by this process."""

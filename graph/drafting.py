@@ -15,10 +15,11 @@ from langgraph.runtime import Runtime
 
 from agents.base import Constraints, DraftRequest, DraftResult, MemorySnippet
 from graph.context import CampaignContext
-from graph.records import current_version, emit, transition
+from graph.records import current_version, emit, price_warnings, transition
 from graph.state import AssetRecord, DraftTask
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
+from tools.link_sources import find_links
 
 
 def quota_problem(asset: AssetRecord, task: DraftTask, runtime: Runtime[CampaignContext]) -> str:
@@ -75,13 +76,15 @@ def build_request(task: DraftTask) -> DraftRequest:
 
 
 def usage_totals(events: list[TraceEvent]) -> dict[str, float]:
-    """Tokens, cost and call count of the ``model_call`` events among ``events``."""
+    """Tokens, cost and call count of the ``model_call`` events among ``events``, and how many
+    of those calls had their tokens counted locally (``estimated_calls``)."""
     calls = [e for e in events if e.kind == "model_call"]
     return {
         "prompt_tokens": sum(e.prompt_tokens for e in calls),
         "completion_tokens": sum(e.completion_tokens for e in calls),
         "cost_usd": sum(e.cost_usd for e in calls),
         "model_calls": len(calls),
+        "estimated_calls": sum(1 for e in calls if e.usage_estimated),
     }
 
 
@@ -133,12 +136,18 @@ async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> dict[str,
     for event in result.events:
         event.thread_id, event.node, event.asset_id = task["thread_id"], "draft", asset["asset_id"]
         event.memory_item_ids = event.memory_item_ids or [m.item_id for m in request.memory]
-    trace = [emit(runtime, event) for event in result.events]
+    warnings = price_warnings(runtime, task["thread_id"], "draft", result.events)
+    trace = [emit(runtime, event) for event in [*warnings, *result.events]]
     usage = usage_totals(result.events)
     spend = runtime.context.fanout_spend
     spend[task["thread_id"]] = spend.get(task["thread_id"], 0.0) + usage["cost_usd"]
     spent = {k: asset["usage"].get(k, 0) + v for k, v in usage.items()}
-    asset = {**asset, "usage": spent, "memory_item_ids": [m.item_id for m in request.memory]}
+    asset = {
+        **asset,
+        "usage": spent,
+        "memory_item_ids": [m.item_id for m in request.memory],
+        "memory_links": [link for m in request.memory for link in find_links(m.text)],
+    }
     if result.failed:
         outcome = _failed(runtime, task, asset, result.error or "generation failed")
         return {**outcome, "usage": usage, "trace": trace + outcome["trace"]}

@@ -44,6 +44,7 @@ def new_asset(deliverable: Deliverable) -> AssetRecord:
         tags={},
         usage=dict(ZERO_USAGE),
         memory_item_ids=[],
+        memory_links=[],
         receipt=None,
     )
 
@@ -58,6 +59,31 @@ def emit(runtime: Runtime[CampaignContext], event: TraceEvent) -> dict[str, Any]
     payload = event.model_dump(mode="json")
     runtime.stream_writer({"event": payload})
     return payload
+
+
+def price_warnings(
+    runtime: Runtime[CampaignContext], thread_id: str, node: str, events: list[TraceEvent]
+) -> list[TraceEvent]:
+    """A ``budget`` warning for each model among ``events`` that has no price, the first time
+    the campaign calls it in this process: its calls are costed at $0, so no budget stops it.
+    The chat and the CLI show it as any budget event."""
+    warnings: list[TraceEvent] = []
+    for event in events:
+        key = (thread_id, event.model_id)
+        if event.price_unknown and key not in runtime.context.unpriced_warned:
+            runtime.context.unpriced_warned.add(key)
+            warnings.append(
+                TraceEvent(
+                    kind="budget",
+                    thread_id=thread_id,
+                    node=node,
+                    agent="price-table",
+                    model_id=event.model_id,
+                    price_unknown=True,
+                    summary=f"price unknown: budget not enforced for {event.model_id}",
+                )
+            )
+    return warnings
 
 
 def transition(

@@ -72,6 +72,9 @@ class AssetRecord(TypedDict):
     usage: dict[str, float]
     """This asset's tokens, cost and model calls (the per-task quota is checked on it)."""
     memory_item_ids: list[str]
+    memory_links: list[str]
+    """Links (URLs, e-mail addresses) in the brand memory recalled for the current version:
+    the verifier accepts them in the draft (``tools.link_sources``)."""
     receipt: dict[str, Any] | None
     """The connector's receipt once published."""
 
@@ -138,8 +141,8 @@ class CampaignState(TypedDict, total=False):
     assets: Annotated[dict[str, AssetRecord], merge_assets]
     reviews: Annotated[list[ReviewRecord], operator.add]
     usage: Annotated[dict[str, float], add_usage]
-    """Campaign totals: prompt/completion tokens, cost_usd, model_calls, classifier_calls,
-    large_calls_avoided."""
+    """Campaign totals: prompt/completion tokens, cost_usd, model_calls, estimated_calls (calls
+    whose tokens were counted locally), classifier_calls, large_calls_avoided."""
     trace: Annotated[list[dict[str, Any]], operator.add]
     """``tools.events.TraceEvent`` dicts, in order."""
     dispatch: list[DraftTask]

@@ -4,7 +4,9 @@ A draft that fails a check goes back to its specialist with the failures as feed
 ``settings.max_revisions`` times (and only while the task's quotas allow another call); after
 that it goes to review flagged. Every draft is tagged with the tone and category the triage
 classifiers predict; with a requested tone, a confident prediction of another tone fails the
-``tone`` check (a prediction below the threshold is unknown and does not fail it).
+``tone`` check (a prediction below the threshold is unknown and does not fail it). Links must
+point where the brief, the asset's product data, its recalled brand memory or an allowed domain
+says (``link_sources``).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from agents.base import Constraints, DraftRequest
 from graph.context import CampaignContext, TriageResultLike
 from graph.drafting import asset_request, usage_totals
 from graph.intake import classifier_event
-from graph.records import current_version, emit, transition
+from graph.records import current_version, emit, price_warnings, transition
 from graph.state import AssetRecord, AssetStatus, CampaignState
 from tools.checks import CheckResult, failures, run_checks
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
+from tools.link_sources import LinkSources, parse_domains
+from tools.settings import Settings
 
 
 def tone_check(requested: str | None, result: TriageResultLike) -> CheckResult | None:
@@ -39,6 +43,18 @@ def tone_check(requested: str | None, result: TriageResultLike) -> CheckResult |
             detail=f"reads as {label} ({confidence:.2f}), the brief asks for {requested}",
         )
     return CheckResult(passed=True, detail=f"{label} ({confidence:.2f})")
+
+
+def link_sources(state: CampaignState, asset: AssetRecord, settings: Settings) -> LinkSources:
+    """Where the asset's links may point: links quoted in the brief text (product lists
+    included), in the asset's product fields and in the brand memory recalled for its current
+    version, plus the ``allowed_link_domains`` setting."""
+    texts = [
+        str(state.get("brief", {}).get("text", "")),
+        *asset["product"].values(),
+        *asset.get("memory_links", []),
+    ]
+    return LinkSources.from_texts(texts, parse_domains(settings.allowed_link_domains))
 
 
 def _tags(result: TriageResultLike) -> dict[str, str]:
@@ -90,7 +106,8 @@ async def verify(state: CampaignState, runtime: Runtime[CampaignContext]) -> dic
     checked: list[tuple[dict[str, CheckResult], dict[str, str]]] = []
     for asset, text, prediction in zip(drafts, texts, predictions, strict=True):
         constraints = Constraints.model_validate(asset["constraints"])
-        results, tags = run_checks(text, constraints), dict(asset["tags"])
+        sources = link_sources(state, asset, runtime.context.settings)
+        results, tags = run_checks(text, constraints, sources), dict(asset["tags"])
         if prediction is not None:
             tone = tone_check(constraints.tone, prediction)
             if tone is not None:
@@ -147,7 +164,8 @@ async def _compliance(
                 drafts[i]["asset_id"],
             )
             events.append(event)
-    trace.extend(emit(runtime, event) for event in events)
+    warnings = price_warnings(runtime, state["thread_id"], "verify", events)
+    trace.extend(emit(runtime, event) for event in [*warnings, *events])
     return usage_totals(events)
 
 

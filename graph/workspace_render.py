@@ -120,7 +120,7 @@ def plan_markdown(gate: GatePayload) -> str:
 
 
 def asset_markdown(asset: AssetForReview) -> str:
-    """One asset for review: text, checks, flags."""
+    """One asset for review: text, checks (with the reason of each failure), flags."""
     flags = " ⚠ flagged" if asset.flagged else ""
     flags += f" ✗ generation failed: {asset.error}" if asset.failed else ""
     head = f"#### {asset.asset_id} · {asset.asset_kind} · {asset.channel} · v{asset.version}{flags}"
@@ -132,14 +132,26 @@ def asset_markdown(asset: AssetForReview) -> str:
     text = (
         asset.text if len(asset.text) <= _MAX_SHOWN_CHARS else asset.text[:_MAX_SHOWN_CHARS] + "…"
     )
-    parts = [head, title + text, extra, f"Checks: {checks}" if checks else ""]
+    reasons = "\n".join(f"- ✗ {line}" for line in failed_check_lines(asset.checks))
+    parts = [head, title + text, extra, f"Checks: {checks}" if checks else "", reasons]
     return "\n\n".join(part for part in parts if part)
+
+
+def failed_check_lines(checks: dict[str, dict[str, Any]]) -> list[str]:
+    """``name: why`` for each failed check (what the reviewer needs to judge the draft)."""
+    return [
+        f"{name}: {result.get('detail') or 'failed'}"
+        for name, result in checks.items()
+        if not result.get("passed")
+    ]
 
 
 def step_for_event(event: TraceEvent) -> StepSpec:
     """A trace event as a nested step: name says who and what, metadata carries the numbers."""
     who = event.agent or event.node or event.kind
     name = f"{who} · {event.asset_id}" if event.asset_id else who
+    if event.kind == "budget":  # a budget stop or "price unknown": readable without opening
+        name = f"⚠ {event.summary}"
     kinds: dict[str, StepType] = {"model_call": "llm", "memory": "retrieval", "node": "run"}
     output = event.summary
     if event.checks:
@@ -150,6 +162,7 @@ def step_for_event(event: TraceEvent) -> StepSpec:
         "cost_usd": round(event.cost_usd, 6),
         "latency_ms": round(event.latency_ms, 1),
         "retries": event.retries,
+        "usage_estimated": event.usage_estimated,
     }
     numbers = _numbers(event)
     return StepSpec(name, kinds.get(event.kind, "tool"), numbers, output.strip(), metadata)
@@ -160,7 +173,8 @@ def _numbers(event: TraceEvent) -> str:
     if event.model_id:
         parts.append(f"model: {event.model_id}")
     if event.total_tokens:
-        parts.append(f"tokens: {event.prompt_tokens} in / {event.completion_tokens} out")
+        estimated = " (estimated)" if event.usage_estimated else ""
+        parts.append(f"tokens: {event.prompt_tokens} in / {event.completion_tokens} out{estimated}")
     if event.cost_usd:
         parts.append(f"cost: ${event.cost_usd:.6f}")
     if event.latency_ms:
@@ -171,7 +185,8 @@ def _numbers(event: TraceEvent) -> str:
 
 
 def trace_markdown(events: Sequence[TraceEvent]) -> str:
-    """The run's timeline: one row per event, then totals of cost, tokens and time."""
+    """The run's timeline: one row per event, then totals of cost, tokens and time (``~``:
+    tokens counted locally because the provider sent no usage)."""
     if not events:
         return "No trace events yet."
     start = min(event.created_at for event in events)
@@ -185,18 +200,21 @@ def trace_markdown(events: Sequence[TraceEvent]) -> str:
         note = event.summary.replace("|", "/").replace("\n", " ")[:80]
         step = " · ".join(part for part in (event.kind, event.node, event.agent) if part)
         model = f"`{event.model_id}`" if event.model_id else ""
+        tokens = f"{'~' if event.usage_estimated else ''}{event.total_tokens}"
         lines.append(
             f"| {index} | +{event.created_at - start:.2f}s | {step} | {event.asset_id} | {model} | "
-            f"{event.total_tokens} | {event.cost_usd:.5f} | {event.latency_ms:.0f} | "
+            f"{tokens} | {event.cost_usd:.5f} | {event.latency_ms:.0f} | "
             f"{' · '.join(part for part in (checks, note) if part)} |"
         )
-    tokens = sum(event.total_tokens for event in events)
+    total_tokens = sum(event.total_tokens for event in events)
+    estimated = any(event.usage_estimated for event in events)
     cost = sum(event.cost_usd for event in events)
     calls = [event for event in events if event.kind == "model_call"]
     model_ms = sum(event.latency_ms for event in calls)
     decisions = sum(1 for event in events if event.kind == "decision")
     lines.append(
-        f"\n**Total:** {len(calls)} model calls, {tokens} tokens, ${cost:.5f}, "
+        f"\n**Total:** {len(calls)} model calls, {'~' if estimated else ''}{total_tokens} "
+        f"tokens, ${cost:.5f}, "
         f"{model_ms / 1000:.2f} s in models, {decisions} human decisions, "
         f"{max(event.created_at for event in events) - start:.2f} s elapsed."
     )
@@ -221,8 +239,11 @@ def status_markdown(view: CampaignView) -> str:
             f"| {asset.asset_id} | {asset.asset_kind} | {asset.status} | v{asset.version} | "
             f"{passed}/{len(asset.checks)} | {asset.usage.get('cost_usd', 0.0):.5f} | {receipt} |"
         )
+    estimated = int(totals.get("estimated_calls", 0))
     lines.append(
-        f"\n**Totals:** {tokens} tokens, ${totals.get('cost_usd', 0.0):.5f}, "
+        f"\n**Totals:** {tokens} tokens"
+        f"{f' ({estimated} calls estimated)' if estimated else ''}, "
+        f"${totals.get('cost_usd', 0.0):.5f}, "
         f"{int(totals.get('model_calls', 0))} model calls."
     )
     return "\n".join(line for line in lines if line != "")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from rich.console import Console
+
+from graph.cli_display import summary_table
 from graph.gates import AssetForReview, GatePayload
-from graph.workspace_render import gate_cards, step_for_event, trace_markdown
+from graph.views import CampaignView
+from graph.workspace_render import gate_cards, status_markdown, step_for_event, trace_markdown
 from tools.events import TraceEvent
 
 
@@ -125,3 +129,31 @@ def test_model_call_becomes_an_llm_step_with_numbers() -> None:
     assert step.name == "seo · seo-01"
     assert step.metadata["tokens"] == 60
     assert "40 in / 20 out" in step.input and "812 ms" in step.input
+
+
+def test_estimated_usage_is_marked_in_the_step_and_the_trace() -> None:
+    event = TraceEvent(
+        kind="model_call",
+        agent="copywriter",
+        model_id="openai:smollm2",
+        prompt_tokens=120,
+        completion_tokens=30,
+        usage_estimated=True,
+    )
+    assert "120 in / 30 out (estimated)" in step_for_event(event).input
+    table = trace_markdown([event])
+    assert "| `openai:smollm2` | ~150 |" in table and "1 model calls, ~150 tokens" in table
+
+
+def test_totals_say_how_many_calls_were_estimated_in_the_chat_and_the_cli() -> None:
+    totals = {"prompt_tokens": 900, "completion_tokens": 100, "model_calls": 3}
+    view = CampaignView(
+        thread_id="t1", owner="ana", title="Spring", phase="reviewing", status="paused",
+        totals={**totals, "estimated_calls": 2},
+    )  # fmt: skip
+    assert "1000 tokens (2 calls estimated)" in status_markdown(view)
+    console = Console(record=True, width=200)
+    console.print(summary_table(view, 1.0))
+    assert "1000 tokens (2 calls estimated)" in " ".join(console.export_text().split())
+    exact = view.model_copy(update={"totals": totals})
+    assert "estimated" not in status_markdown(exact)

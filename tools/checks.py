@@ -1,19 +1,23 @@
 """Deterministic checks the verifier runs on every draft.
 
-Each check is a pure function of the text and the deliverable's ``Constraints`` and returns a
-``CheckResult``; ``run_checks`` runs them all. No model is involved: the same text always gets
-the same results, so tests and the verifier agree. The tone check (a classifier) lives in the
-verifier, not here.
+Each check is a pure function of the text and the deliverable's ``Constraints`` (the links
+check also of the ``LinkSources`` the draft may link to) and returns a ``CheckResult``;
+``run_checks`` runs them all. No model is involved: the same text always gets the same results,
+so tests and the verifier agree. A failed check's ``detail`` names what failed (the span, the
+URL): the reviewer reads it on the review card and the specialist gets it as feedback. The
+tone check (a classifier) lives in the verifier, not here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 from pydantic import BaseModel
 
 from agents.base import Constraints
+from tools.link_sources import LinkSources
 
 CheckName = str
 """``length``, ``required_terms``, ``banned_terms``, ``links``, ``placeholders``,
@@ -34,6 +38,17 @@ _PLACEHOLDERS = re.compile(
     r"|\blorem ipsum\b|\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b",
     re.IGNORECASE,
 )
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+_LINK_SYNTAX = re.compile(
+    r"!?\[[^\]\n]*\]\([^)\n]*\)"  # inline link or image: [text](url), ![alt](src)
+    r"|\[[^\]\n]*\]\[[^\]\n]*\]"  # reference link: [text][ref], [text][]
+    r"|^[ \t]*\[[^\]\n]+\]:[ \t]*\S+"  # reference definition: [ref]: https://...
+    r"|\[\^[^\]\n]+\]"  # footnote: [^1]
+    r"|^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX]\]",  # task list item: - [ ] / - [x]
+    re.MULTILINE,
+)
+_REFERENCE_LABEL = re.compile(r"^[ \t]*\[([^\]\n]+)\]:[ \t]*\S+", re.MULTILINE)
+_BRACKETED = re.compile(r"(?<![\w\\\]])\[([^\[\]\n]{1,60})\](?![(\[])")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)(?:\s[^)]*)?\)")
 _BARE_URL = re.compile(r"(?<![(\w])((?:https?|ftp|www\.)[^\s)>\]]*)", re.IGNORECASE)
 _VALID_URL = re.compile(r"^(?:https?://|mailto:|/|#)[^\s<>\"']+$", re.IGNORECASE)
@@ -80,27 +95,79 @@ def check_banned_terms(text: str, constraints: Constraints) -> CheckResult:
     return CheckResult(passed=True)
 
 
-def check_links(text: str, constraints: Constraints) -> CheckResult:
-    """Markdown links and bare URLs are well-formed (scheme, no spaces, no empty targets)."""
+def check_links(
+    text: str, constraints: Constraints, sources: LinkSources | None = None
+) -> CheckResult:
+    """Markdown links and bare URLs are well-formed (scheme, no spaces, no empty targets) and,
+    given ``sources``, verified: every absolute link points where the brief, the product data,
+    brand memory or an allowed domain says (``tools.link_sources``). Without ``sources`` only
+    the syntax is checked (a reviewer's own edit is not second-guessed)."""
     bad: list[str] = []
+    targets: list[str] = []
     for label, target in _MD_LINK.findall(text):
         if not target or not _VALID_URL.match(target):
             bad.append(f"[{label}]({target})")
+        else:
+            targets.append(target)
     stripped = _MD_LINK.sub(" ", text)
     for url in _BARE_URL.findall(stripped):
         candidate = url if not url.lower().startswith("www.") else "https://" + url
         if not _VALID_URL.match(candidate) or "." not in candidate.split("//", 1)[-1]:
             bad.append(url)
-    if bad:
-        return CheckResult(passed=False, detail="malformed links: " + ", ".join(bad[:5]))
+        else:
+            targets.append(url.rstrip(".,;:!?"))
+    problems = ["malformed links: " + ", ".join(bad[:5])] if bad else []
+    unverified = _unverified(targets, sources)
+    if unverified:
+        problems.append(
+            "unverified links (not in the brief, product data, brand memory or allowed "
+            "domains): " + ", ".join(unverified[:5])
+        )
+    if problems:
+        return CheckResult(passed=False, detail="; ".join(problems))
     return CheckResult(passed=True)
 
 
+def _unverified(targets: list[str], sources: LinkSources | None) -> list[str]:
+    if sources is None:
+        return []
+    absolute = [t for t in targets if not t.startswith(("/", "#"))]
+    return list(dict.fromkeys(t for t in absolute if not sources.allows(t)))
+
+
+def bracketed_placeholders(text: str) -> list[str]:
+    """Bracketed spans of one or two words that are not markdown: ``[Mark]``, ``[Company]``,
+    ``[unlimited]`` -- the writer's template slots and hedges left for a human to fill.
+
+    Not placeholders: links and images (``[text](url)``, ``[text][ref]``, a ``[ref]`` with a
+    ``[ref]: url`` definition), footnotes (``[^1]``), task-list boxes (``- [ ]``, ``- [x]``),
+    numeric citations (``[1]``), escaped brackets and anything inside code.
+    """
+    prose = _CODE.sub(" ", text)
+    defined = {label.strip().lower() for label in _REFERENCE_LABEL.findall(prose)}
+    prose = _LINK_SYNTAX.sub(" ", prose)
+    found: list[str] = []
+    for match in _BRACKETED.finditer(prose):
+        inner = match.group(1).strip()
+        words = inner.split()
+        if not 1 <= len(words) <= 2 or inner.lower() in defined:
+            continue
+        if all(re.fullmatch(r"[\d,.%-]+", word) for word in words):
+            continue
+        found.append(match.group(0))
+    return found
+
+
 def check_placeholders(text: str, constraints: Constraints) -> CheckResult:
-    """No template leftovers: ``[INSERT ...]``, ``{{...}}``, lorem ipsum, TODO, TBD."""
-    found = sorted({match.group(0) for match in _PLACEHOLDERS.finditer(text)})
-    if found:
-        return CheckResult(passed=False, detail="placeholder text: " + ", ".join(found[:5]))
+    """No template leftovers: ``[INSERT ...]``, ``{{...}}``, ``Dear [Mark],``, lorem ipsum,
+    TODO, TBD."""
+    found = [match.group(0) for match in _PLACEHOLDERS.finditer(text)]
+    found += bracketed_placeholders(text)
+    unique = list(dict.fromkeys(found))
+    if unique:
+        return CheckResult(
+            passed=False, detail="placeholder left in the text: " + ", ".join(unique[:5])
+        )
     return CheckResult(passed=True)
 
 
@@ -133,9 +200,13 @@ CHECKS: dict[CheckName, Callable[[str, Constraints], CheckResult]] = {
 """Every deterministic check, in the order they are reported."""
 
 
-def run_checks(text: str, constraints: Constraints) -> dict[CheckName, CheckResult]:
-    """Run every deterministic check on ``text``."""
-    return {name: check(text, constraints) for name, check in CHECKS.items()}
+def run_checks(
+    text: str, constraints: Constraints, sources: LinkSources | None = None
+) -> dict[CheckName, CheckResult]:
+    """Run every deterministic check on ``text``; ``sources`` are the link targets the draft
+    may use (None: link syntax only, see ``check_links``)."""
+    checks = CHECKS | {"links": partial(check_links, sources=sources)}
+    return {name: check(text, constraints) for name, check in checks.items()}
 
 
 def failures(results: dict[CheckName, CheckResult]) -> list[str]:

@@ -53,6 +53,11 @@ class TraceEvent(BaseModel):
     """Completion tokens billed."""
     cost_usd: float = 0.0
     """Cost from the price table, in US dollars."""
+    usage_estimated: bool = False
+    """The provider sent no usage: the token counts (and cost) were counted locally."""
+    price_unknown: bool = False
+    """The model has no entry in the price table: ``cost_usd`` is 0 and budgets are not
+    enforced for its calls."""
     latency_ms: float = 0.0
     """Wall-clock time of the step, in milliseconds."""
     retries: int = 0

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     """Wall-clock limit for one model call of a deliverable task."""
     max_revisions: int = 2
     """How many times the verifier sends a failing asset back to its specialist."""
+    allowed_link_domains: str = ""
+    """Comma-separated domains drafts may link to (subdomains included), besides the links
+    quoted in the brief, the product data and brand memory; any other link fails ``links``."""
 
     # --- campaign engine (graph/; owner: GRAPH engineer) ------------------------------------
     campaign_memory: bool = True

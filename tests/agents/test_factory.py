@@ -70,7 +70,9 @@ def test_prices_come_from_the_table() -> None:
     assert price_for("openai:gpt-4.1-mini").cost_usd(1_000_000, 500_000) == pytest.approx(1.2)
     assert price_for("gemini:gemini-2.5-flash").completion_usd_per_mtok == 2.50
     assert price_for("local:smollm2-135m") == Price() == price_for("scripted")
-    assert price_for("openai:my-self-hosted-model") == Price()
+    assert price_for("local:any-future-gguf") == Price()
+    unknown = price_for("openai:my-self-hosted-model")
+    assert unknown.known is False and unknown.cost_usd(1000, 1000) == 0.0
 
 
 def test_roles_map_to_chains_with_fallbacks(tmp_path: Path) -> None:

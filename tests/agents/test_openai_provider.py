@@ -5,8 +5,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import httpx
+
 from agents.providers.factory import model_resolver
 from agents.providers.model import ChatModel
+from agents.providers.openai import openai_error
 from agents.providers.resilience import RetryPolicy
 from agents.providers.scripted import ScriptedModel
 from agents.registry import build_specialists
@@ -152,3 +155,9 @@ async def test_401_fails_fast_and_never_shows_the_key(
     assert "authentication failed: check OPENAI_API_KEY" in result.error
     assert SECRET not in result.error
     assert all(SECRET not in e.model_dump_json() for e in result.events)
+
+
+def test_a_stream_cut_off_by_a_dying_server_is_transient() -> None:
+    failure = openai_error(httpx.RemoteProtocolError("peer closed connection"))
+    assert failure is not None and failure.transient
+    assert openai_error(ValueError("a bug")) is None

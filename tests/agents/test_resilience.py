@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from autogen_core.models import UserMessage
+from autogen_core.models import CreateResult, UserMessage
 
 from agents.providers.model import ChatModel, Price
 from agents.providers.resilience import CallContext, ResilientClient, RetryPolicy
@@ -125,3 +125,23 @@ async def test_when_every_model_fails_the_specialist_returns_a_failed_draft(
     assert all(e.memory_item_ids == ["mem-1", "mem-2"] for e in result.events)
     assert len(sleep.delays) == 4 and tokens == []
     assert writer.remaining == 0 and backup.remaining == 0
+
+
+class CutOffModel(ScriptedModel):
+    """Its first answer ends with no text and no finish reason (a dropped stream)."""
+
+    async def _stream(self, messages, options):
+        async for item in super()._stream(messages, options):
+            if isinstance(item, CreateResult) and item.content == "":
+                item = item.model_copy(update={"finish_reason": "unknown"})
+            yield item
+
+
+async def test_a_stream_cut_off_before_any_text_is_retried(policy: RetryPolicy) -> None:
+    model = CutOffModel(["", "the full answer"])
+    client = ResilientClient(chain(("scripted:writer", model)), policy, CONTEXT)
+    assert (await client.create(MESSAGES)).content == "the full answer"
+    assert [e.summary for e in client.events] == [
+        "failed: the answer was cut off before any text",
+        "ok",
+    ]

@@ -71,7 +71,7 @@ def test_link_syntax(text: str, passed: bool) -> None:
 )
 def test_placeholders_are_caught(text: str) -> None:
     result = run_checks(text, Constraints())["placeholders"]
-    assert not result.passed and result.detail.startswith("placeholder text:")
+    assert not result.passed and result.detail.startswith("placeholder left in the text:")
 
 
 def test_repeated_sentences_are_caught_but_short_ones_are_not() -> None:
