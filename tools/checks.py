@@ -11,6 +11,7 @@ tone check (a classifier) lives in the verifier, not here.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
@@ -160,9 +161,10 @@ def bracketed_placeholders(text: str) -> list[str]:
 
 def check_placeholders(text: str, constraints: Constraints) -> CheckResult:
     """No template leftovers: ``[INSERT ...]``, ``{{...}}``, ``Dear [Mark],``, lorem ipsum,
-    TODO, TBD."""
+    TODO, TBD, and markup tags that are not HTML (``</bodier>``: small models invent them)."""
     found = [match.group(0) for match in _PLACEHOLDERS.finditer(text)]
     found += bracketed_placeholders(text)
+    found += stray_tags(text)
     unique = list(dict.fromkeys(found))
     if unique:
         return CheckResult(
@@ -171,13 +173,46 @@ def check_placeholders(text: str, constraints: Constraints) -> CheckResult:
     return CheckResult(passed=True)
 
 
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)\b[^<>\n]{0,200}?/?>")
+_HTML_TAG_NAMES = (
+    "a abbr b blockquote br code del div em h1 h2 h3 h4 h5 h6 hr i img ins li mark ol p pre "
+    "s small span strong sub sup table tbody td th thead tr u ul"
+)
+_HTML_TAGS = frozenset(_HTML_TAG_NAMES.split())
+"""Tags a markdown draft may legitimately carry; any other tag is a leftover."""
+
+
+def stray_tags(text: str) -> list[str]:
+    """Tags outside code that are not HTML a markdown renderer knows (``</bodyslug>``)."""
+    prose = _CODE.sub(" ", text)
+    return [m.group(0) for m in _TAG.finditer(prose) if m.group(1).lower() not in _HTML_TAGS]
+
+
 def _normalized_sentences(text: str) -> list[str]:
     sentences = (re.sub(r"[^\w\s]", "", s).lower().split() for s in _SENTENCE_SPLIT.split(text))
     return [" ".join(words) for words in sentences if len(words) >= 4]
 
 
+_LINE_REPEATS = 3
+"""A line (of any length) this many times over is a loop, not a refrain."""
+
+
+def _repeated_line(text: str) -> tuple[str, int] | None:
+    lines = [" ".join(re.sub(r"[^\w\s]", "", line).lower().split()) for line in text.splitlines()]
+    counts = Counter(line for line in lines if line)
+    if not counts:
+        return None
+    line, count = counts.most_common(1)[0]
+    return (line, count) if count >= _LINE_REPEATS else None
+
+
 def check_repeated_sentences(text: str, constraints: Constraints) -> CheckResult:
-    """No sentence of four or more words appears twice (small models loop)."""
+    """No sentence of four or more words appears twice, and no line three times or more
+    (small models loop: ``Loomwell.`` eight times over is no newsletter)."""
+    looped = _repeated_line(text)
+    if looped is not None:
+        line, count = looped
+        return CheckResult(passed=False, detail=f"the same line {count} times: {line[:80]}")
     seen: set[str] = set()
     repeated: list[str] = []
     for sentence in _normalized_sentences(text):

@@ -213,3 +213,25 @@ def test_real_smollm2_drafts_with_slots_fail_naming_each_once(draft: str, slots:
     result = run_checks(draft, Constraints())["placeholders"]
     assert not result.passed
     assert result.detail == "placeholder left in the text: " + ", ".join(slots)
+
+
+LOOPED_NEWSLETTER = (
+    "Loomwell.\n\nLoomwell.\n</bodier>\n\nLoomwell.\n</bodier>\n\nLoomwell.\n</bodier>\n\n"
+    "Loomwell.\n</bodier>\n\nLoom"
+)
+"""The local model's newsletter of the first newcomer run: it passed every check."""
+
+
+def test_a_looping_draft_with_invented_tags_fails_repetition_and_placeholders() -> None:
+    results = run_checks(LOOPED_NEWSLETTER, Constraints(min_words=1, max_words=400))
+    assert not results["repeated_sentences"].passed
+    assert results["repeated_sentences"].detail == "the same line 5 times: loomwell"
+    assert not results["placeholders"].passed
+    assert "</bodier>" in results["placeholders"].detail
+
+
+def test_html_a_markdown_draft_may_carry_and_a_chorus_of_two_pass() -> None:
+    text = "Spring is here.<br>\n<strong>Linen</strong> for every table.\n\nShop now.\nShop now."
+    results = run_checks(text, Constraints(min_words=1, max_words=400))
+    assert results["repeated_sentences"].passed
+    assert results["placeholders"].passed
