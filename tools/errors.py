@@ -5,7 +5,8 @@
     BrandloomError                 base; ``user_message`` is safe to show (no secrets)
     ├── ConfigError                an operator mistake: bad or missing setting, missing extra
     ├── InputError                 bad user input: brief, resume value, file, id
-    │   └── NotFoundError          an unknown campaign, asset, brand or item
+    │   ├── NotFoundError          an unknown campaign, asset, brand or item
+    │   └── IllegalTransition      an asset lifecycle move the store refuses (draft -> published)
     ├── PermissionDenied           the user's role or ownership does not allow it
     ├── ProviderError              a model or vendor API failed (status, retry_after, transient)
     ├── StoreError                 Redis, vector index or event store failed
@@ -39,6 +40,10 @@ class InputError(BrandloomError):
 
 class NotFoundError(InputError):
     """A campaign, asset, brand or memory item that does not exist."""
+
+
+class IllegalTransition(InputError):
+    """An asset version cannot make this lifecycle move; nothing of the batch was stored."""
 
 
 class PermissionDenied(BrandloomError):
