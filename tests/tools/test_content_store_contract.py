@@ -50,7 +50,11 @@ def moved(asset: str, to_status: str, version: int = 1, **kw: object) -> StoreEv
 def decided(asset: str, decision: str, version: int = 1, **kw: object) -> StoreEvent:
     before, after = str(kw.pop("before", "")), str(kw.pop("after", ""))
     payload = HumanDecision(
-        gate="review", decision=decision, role="editor", before=before, after=after  # type: ignore[arg-type]
+        gate="review",
+        decision=decision,
+        role="editor",
+        before=before,
+        after=after,  # type: ignore[arg-type]
     )
     return event(payload, asset=asset, version=version, actor="user:alice", **kw)  # type: ignore[arg-type]
 
@@ -332,12 +336,22 @@ async def test_kpis_over_everything(store: ContentStore) -> None:
     kpis = await store.kpis()
     assert kpis.model_dump() == pytest.approx(
         {
-            "campaigns": 2, "assets": 4, "approved_assets": 3, "published_assets": 2,
-            "model_calls": 4, "cost_usd": 2.0, "approved_per_1000_usd": 1500.0,
-            "cost_per_approved_usd": 2.0 / 3, "first_pass_approval_rate": 0.5,
-            "human_edits": 1, "rewrite_rate": 0.25, "time_to_publish_s": 250.0,
-            "flagged": 1, "fixed": 1, "time_to_fix_s": 100.0,
-        }  # fmt: skip
+            "campaigns": 2,
+            "assets": 4,
+            "approved_assets": 3,
+            "published_assets": 2,
+            "model_calls": 4,
+            "cost_usd": 2.0,
+            "approved_per_1000_usd": 1500.0,
+            "cost_per_approved_usd": 2.0 / 3,
+            "first_pass_approval_rate": 0.5,
+            "human_edits": 1,
+            "rewrite_rate": 0.25,
+            "time_to_publish_s": 250.0,
+            "flagged": 1,
+            "fixed": 1,
+            "time_to_fix_s": 100.0,
+        }
     )
 
 
@@ -347,25 +361,49 @@ async def test_kpis_per_brand_campaign_and_period(store: ContentStore) -> None:
     assert acme == (await store.kpis(thread_id="t1")).model_dump()
     assert acme == pytest.approx(
         {
-            "campaigns": 1, "assets": 3, "approved_assets": 2, "published_assets": 2,
-            "model_calls": 3, "cost_usd": 1.0, "approved_per_1000_usd": 2000.0,
-            "cost_per_approved_usd": 0.5, "first_pass_approval_rate": 1 / 3,
-            "human_edits": 1, "rewrite_rate": 0.25, "time_to_publish_s": 250.0,
-            "flagged": 1, "fixed": 1, "time_to_fix_s": 100.0,
-        }  # fmt: skip
+            "campaigns": 1,
+            "assets": 3,
+            "approved_assets": 2,
+            "published_assets": 2,
+            "model_calls": 3,
+            "cost_usd": 1.0,
+            "approved_per_1000_usd": 2000.0,
+            "cost_per_approved_usd": 0.5,
+            "first_pass_approval_rate": 1 / 3,
+            "human_edits": 1,
+            "rewrite_rate": 0.25,
+            "time_to_publish_s": 250.0,
+            "flagged": 1,
+            "fixed": 1,
+            "time_to_fix_s": 100.0,
+        }
     )
     late = await store.kpis(since=1250.0)
     assert late.model_dump() == pytest.approx(
         {
-            "campaigns": 1, "assets": 1, "approved_assets": 1, "published_assets": 2,
-            "model_calls": 1, "cost_usd": 1.0, "approved_per_1000_usd": 1000.0,
-            "cost_per_approved_usd": 1.0, "first_pass_approval_rate": 1.0,
-            "human_edits": 0, "rewrite_rate": None, "time_to_publish_s": 350.0,
-            "flagged": 0, "fixed": 0, "time_to_fix_s": None,
-        }  # fmt: skip
+            "campaigns": 1,
+            "assets": 1,
+            "approved_assets": 1,
+            "published_assets": 2,
+            "model_calls": 1,
+            "cost_usd": 1.0,
+            "approved_per_1000_usd": 1000.0,
+            "cost_per_approved_usd": 1.0,
+            "first_pass_approval_rate": 1.0,
+            "human_edits": 0,
+            "rewrite_rate": None,
+            "time_to_publish_s": 350.0,
+            "flagged": 0,
+            "fixed": 0,
+            "time_to_fix_s": None,
+        }
     )
     empty = await store.kpis(brand="nobody")
     assert empty.cost_per_approved_usd is None and empty.approved_per_1000_usd is None
-    assert (empty.assets, empty.time_to_publish_s, empty.first_pass_approval_rate) == (0, None, None)
+    assert (empty.assets, empty.time_to_publish_s, empty.first_pass_approval_rate) == (
+        0,
+        None,
+        None,
+    )
     window = await store.kpis(since=1000.0, until=1100.0)
     assert (window.approved_assets, window.published_assets, window.cost_usd) == (2, 0, 1.0)

@@ -47,11 +47,11 @@ def test_the_url_setting_is_read_from_the_environment(monkeypatch: pytest.Monkey
 
 def test_urls_map_to_async_drivers(tmp_path: Path) -> None:
     assert store_url(None, tmp_path).render_as_string() == (
-        f"sqlite+aiosqlite:///{tmp_path.resolve()}/content.sqlite3"
+        f"sqlite+pysqlite:///{tmp_path.resolve()}/content.sqlite3"
     )
     assert store_url("postgres://u:pw@h/db", tmp_path).drivername == "postgresql+psycopg"
     assert store_url("postgresql+asyncpg://u@h/db", tmp_path).drivername == "postgresql+psycopg"
-    assert store_url("sqlite:////x/c.db", tmp_path).drivername == "sqlite+aiosqlite"
+    assert store_url("sqlite:////x/c.db", tmp_path).drivername == "sqlite+pysqlite"
     with pytest.raises(ConfigError, match="postgresql:// or sqlite://, not mysql://"):
         store_url("mysql://u@h/db", tmp_path)
 
@@ -91,7 +91,9 @@ async def test_postgresql_migrations_run_on_an_empty_schema_and_once(postgres_ur
 
 
 async def test_a_corrupt_sqlite_file_is_one_clear_store_error(tmp_path: Path) -> None:
-    (tmp_path / "content.sqlite3").write_bytes(b"this is not a database, it is a shopping list\n" * 200)
+    (tmp_path / "content.sqlite3").write_bytes(
+        b"this is not a database, it is a shopping list\n" * 200
+    )
     with pytest.raises(StoreError) as raised:
         await open_sql_store(None, data_dir=tmp_path)
     message = str(raised.value)

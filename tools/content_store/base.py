@@ -57,7 +57,9 @@ def number_new_events(
     for event in events:
         if event.event_key not in known:
             known[event.event_key] = last_position + len(fresh) + 1
-            fresh.append(StoredEvent.model_construct(**dict(event), position=known[event.event_key]))
+            fresh.append(
+                StoredEvent.model_construct(**dict(event), position=known[event.event_key])
+            )
         positions.append(known[event.event_key])
     return positions, fresh
 

@@ -35,7 +35,12 @@ def text_hash(text: str) -> str:
 
 
 def make_event_key(
-    thread_id: str, node: str, step: int | str, event_type: str, asset_id: str = "", version: int = 0
+    thread_id: str,
+    node: str,
+    step: int | str,
+    event_type: str,
+    asset_id: str = "",
+    version: int = 0,
 ) -> str:
     """The deterministic identity of an event produced by ``node`` at graph ``step``.
 

@@ -111,7 +111,10 @@ def compute_kpis(events: Iterable[StoredEvent], where: KpiFilter | None = None) 
             _count(tally, event)
             if isinstance(payload, AssetFlagged):
                 flags.append(event)
-    fixes = [_fix_delay(flag, ordered) for flag in flags]
+    publications = _publications(ordered) if flags else {}
+    fixes = [
+        _fix_delay(flag, publications.get((flag.thread_id, flag.asset_id), [])) for flag in flags
+    ]
     fixed = [delay for delay in fixes if delay is not None]
     to_publish = [
         at - started[thread] for (thread, _), at in tally.published_at.items() if thread in started
@@ -157,16 +160,19 @@ def _count(tally: _Tally, event: StoredEvent) -> None:
             tally.edits.append(payload.edit_distance or 0.0)
 
 
-def _fix_delay(flag: StoredEvent, events: list[StoredEvent]) -> float | None:
+def _publications(events: list[StoredEvent]) -> dict[tuple[str, str], list[StoredEvent]]:
+    """Every ``published`` move per asset, in position order."""
+    found: dict[tuple[str, str], list[StoredEvent]] = {}
     for event in events:
         payload = event.payload
-        if (
-            event.position > flag.position
-            and event.thread_id == flag.thread_id
-            and event.asset_id == flag.asset_id
-            and event.version > flag.version
-            and isinstance(payload, StatusChanged)
-            and payload.to_status == "published"
-        ):
+        if isinstance(payload, StatusChanged) and payload.to_status == "published":
+            found.setdefault((event.thread_id, event.asset_id), []).append(event)
+    return found
+
+
+def _fix_delay(flag: StoredEvent, publications: list[StoredEvent]) -> float | None:
+    """Seconds from a flag to the first later publication of a newer version, if any."""
+    for event in publications:
+        if event.position > flag.position and event.version > flag.version:
             return event.at - flag.at
     return None

@@ -105,7 +105,9 @@ class Lifecycle:
             raise self._refuse(event, "no such version")
         if to_status not in TRANSITIONS[status]:
             allowed = ", ".join(sorted(TRANSITIONS[status])) or "nothing"
-            raise self._refuse(event, f"{status} -> {to_status} is not allowed ({status} -> {allowed})")
+            raise self._refuse(
+                event, f"{status} -> {to_status} is not allowed ({status} -> {allowed})"
+            )
         versions[event.version] = to_status
 
     def _rollback(self, event: StoreEvent, rollback: RolledBack) -> None:

@@ -33,7 +33,11 @@ class InMemoryContentStore(ContentStore):
 
     async def append(self, events: Sequence[StoreEvent]) -> list[int]:
         async with self._lock:
-            stored = {e.event_key: self._positions[e.event_key] for e in events if e.event_key in self._positions}
+            stored = {
+                e.event_key: self._positions[e.event_key]
+                for e in events
+                if e.event_key in self._positions
+            }
             positions, fresh = number_new_events(events, stored, len(self._events))
             assets = touched_assets(fresh)
             if assets:

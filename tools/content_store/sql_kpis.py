@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.content_store.kpis import KpiFilter, Kpis
 from tools.content_store.schema import events
@@ -37,7 +36,7 @@ def _when(condition: sa.ColumnElement[bool], value: Any) -> sa.Case[Any]:
     return sa.case((condition, value), else_=None)
 
 
-def _totals_query(where: KpiFilter) -> sa.Select[Any]:
+def _totals_query(where: KpiFilter) -> sa.Select:
     c = events.c
     asset = c.thread_id + sa.literal(_SEPARATOR) + c.asset_id
     status_is = lambda status: sa.and_(c.type == "status_changed", c.to_status == status)  # noqa: E731
@@ -54,7 +53,7 @@ def _totals_query(where: KpiFilter) -> sa.Select[Any]:
     ).where(*_conditions(events, where))
 
 
-def _first_pass_query(where: KpiFilter) -> sa.Select[Any]:
+def _first_pass_query(where: KpiFilter) -> sa.Select:
     c = events.c
     first = (
         sa.select(c.thread_id, c.asset_id, sa.func.min(c.position).label("position"))
@@ -69,7 +68,7 @@ def _first_pass_query(where: KpiFilter) -> sa.Select[Any]:
     )
 
 
-def _time_to_publish_query(where: KpiFilter) -> sa.Select[Any]:
+def _time_to_publish_query(where: KpiFilter) -> sa.Select:
     c = events.c
     published = (
         sa.select(c.thread_id, c.asset_id, sa.func.min(c.at).label("at"))
@@ -89,7 +88,7 @@ def _time_to_publish_query(where: KpiFilter) -> sa.Select[Any]:
     )
 
 
-def _time_to_fix_query(where: KpiFilter) -> sa.Select[Any]:
+def _time_to_fix_query(where: KpiFilter) -> sa.Select:
     flag = events.alias("flag")
     fix = events.alias("fix")
     fixed_at = (
@@ -114,14 +113,14 @@ def _time_to_fix_query(where: KpiFilter) -> sa.Select[Any]:
     return sa.select(sa.func.count(), sa.func.count(delays.c.delay), sa.func.avg(delays.c.delay))
 
 
-async def sql_kpis(connection: AsyncConnection, where: KpiFilter) -> Kpis:
+def sql_kpis(connection: sa.Connection, where: KpiFilter) -> Kpis:
     """KPIs over the filtered events, computed by the database."""
-    totals = (await connection.execute(_totals_query(where))).one()
+    totals = connection.execute(_totals_query(where)).one()
     campaigns, assets, approved, published, calls, cost, edits, rewrite = totals
     cost = float(cost or 0.0)
-    reviewed, first_pass = (await connection.execute(_first_pass_query(where))).one()
-    to_publish = (await connection.execute(_time_to_publish_query(where))).scalar()
-    flagged, fixed, to_fix = (await connection.execute(_time_to_fix_query(where))).one()
+    reviewed, first_pass = connection.execute(_first_pass_query(where)).one()
+    to_publish = connection.execute(_time_to_publish_query(where)).scalar()
+    flagged, fixed, to_fix = connection.execute(_time_to_fix_query(where)).one()
     return Kpis(
         campaigns=campaigns,
         assets=assets,

@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_key", name="uq_content_events_event_key"),
     )
     op.create_index("ix_content_events_thread", "content_events", ["thread_id", "position"])
-    op.create_index(
-        "ix_content_events_asset", "content_events", ["thread_id", "asset_id", "type"]
-    )
+    op.create_index("ix_content_events_asset", "content_events", ["thread_id", "asset_id", "type"])
     op.create_index("ix_content_events_type", "content_events", ["type", "brand", "at"])
     head = op.create_table(
         "content_head",

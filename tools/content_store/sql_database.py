@@ -1,0 +1,104 @@
+"""How the SQL store runs one transaction: PostgreSQL on asyncio, SQLite in a worker thread.
+
+The store's logic is written once, as plain functions of a SQLAlchemy (sync) ``Connection``;
+a ``Database`` runs such a function inside one transaction and awaits the result:
+
+- ``AsyncDatabase`` (PostgreSQL, ``psycopg`` async): ``AsyncConnection.run_sync`` runs the
+  function in a greenlet; every statement awaits the network, no thread involved.
+- ``ThreadedSqlite`` (SQLite, the standard ``sqlite3`` driver): the whole function runs in a
+  worker thread, so a transaction costs one thread hop. ``aiosqlite`` would hop once per cursor
+  call (about ten per append under SQLAlchemy), which measured 5 ms per append instead of a
+  fraction of one (bench/results/content_store.md).
+
+SQLite connections run in WAL mode with ``synchronous=NORMAL`` and begin their transactions
+explicitly: ``BEGIN IMMEDIATE`` for writes (SQLite's single write lock, taken up front, so two
+writers never deadlock upgrading a read lock), ``BEGIN`` for reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+T = TypeVar("T")
+
+
+class Database(Protocol):
+    """Runs ``work(connection)`` in one transaction (committed unless it raises)."""
+
+    url: URL
+    dialect: str
+
+    async def transaction(self, work: Callable[[sa.Connection], T], *, write: bool) -> T: ...
+
+    async def dispose(self) -> None: ...
+
+
+class AsyncDatabase:
+    """PostgreSQL through an async engine."""
+
+    def __init__(self, url: URL) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=5, max_overflow=5, pool_reset_on_return=None
+        )
+        self.url = url
+        self.dialect = self.engine.dialect.name
+
+    async def transaction(self, work: Callable[[sa.Connection], T], *, write: bool) -> T:
+        async with self.engine.begin() as connection:
+            return await connection.run_sync(work)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class ThreadedSqlite:
+    """SQLite through the ``sqlite3`` driver, one worker-thread hop per transaction."""
+
+    def __init__(self, url: URL, *, threads: int = 4) -> None:
+        self.engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=threads,
+            pool_reset_on_return=None,
+        )
+        self.url = url
+        self.dialect = "sqlite"
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="content-store")
+        _configure_sqlite(self.engine)
+
+    def _run(self, work: Callable[[sa.Connection], T], write: bool) -> T:
+        with self.engine.connect() as connection:
+            mode = connection.execution_options(sqlite_begin="IMMEDIATE" if write else "")
+            with mode.begin():
+                return work(mode)
+
+    async def transaction(self, work: Callable[[sa.Connection], T], *, write: bool) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self._run, work, write)
+
+    async def dispose(self) -> None:
+        self.engine.dispose()
+        self._threads.shutdown(wait=False)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we send BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
