@@ -407,3 +407,12 @@ async def test_kpis_per_brand_campaign_and_period(store: ContentStore) -> None:
     )
     window = await store.kpis(since=1000.0, until=1100.0)
     assert (window.approved_assets, window.published_assets, window.cost_usd) == (2, 0, 1.0)
+
+
+async def test_assets_lists_each_asset_at_its_newest_version(store: ContentStore) -> None:
+    await published_twice(store)
+    await store.append([started("t2"), created("a2", thread="t2"), created("b1")])
+    await store.append([moved("b1", "review")])
+    assert await store.assets("t1") == {"a1": (2, "published"), "b1": (1, "review")}
+    assert await store.assets("t2") == {"a2": (1, "draft")}
+    assert await store.assets("t3") == {}

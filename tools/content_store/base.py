@@ -116,6 +116,16 @@ class ContentStore(ABC):
             raise NotFoundError(f"no asset {asset_id} in campaign {thread_id}")
         return current
 
+    async def assets(self, thread_id: str) -> dict[str, tuple[int, AssetStatus]]:
+        """Every asset of a campaign: its newest version and that version's status."""
+        events = await self.read_all(thread_id=thread_id)
+        lifecycle = Lifecycle.replay(e for e in events if e.payload.type in LIFECYCLE_TYPES)
+        return {
+            asset_id: current
+            for (_, asset_id) in lifecycle.versions
+            if (current := lifecycle.current(thread_id, asset_id)) is not None
+        }
+
     async def lineage(self, thread_id: str, asset_id: str) -> list[VersionLineage]:
         """Per-version lineage of an asset, oldest version first."""
         versions = build_lineage(await self.read_all(thread_id=thread_id), asset_id)
