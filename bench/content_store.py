@@ -42,7 +42,7 @@ from tools.content_store.events import (
     VersionCreated,
 )
 from tools.content_store.sql import SqlContentStore, open_sql_store
-from tools.content_store.sql_database import AsyncDatabase, ThreadedSqlite
+from tools.content_store.sql_database import AsyncDatabase, ThreadedDatabase
 
 RESULTS = Path(__file__).resolve().parent / "results" / "content_store.md"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -109,7 +109,7 @@ def _count_statements(store: ContentStore) -> Callable[[], int]:
     if isinstance(store, SqlContentStore):
         database = store.database
         engine = database.engine.sync_engine if isinstance(database, AsyncDatabase) else None
-        if isinstance(database, ThreadedSqlite):
+        if isinstance(database, ThreadedDatabase):
             engine = database.engine
         assert engine is not None
 

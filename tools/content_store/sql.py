@@ -55,7 +55,7 @@ from tools.content_store.events import (
 from tools.content_store.kpis import KpiFilter, Kpis
 from tools.content_store.schema import events as events_table
 from tools.content_store.schema import head as head_table
-from tools.content_store.sql_database import AsyncDatabase, Database, ThreadedSqlite
+from tools.content_store.sql_database import AsyncDatabase, Database, ThreadedDatabase
 from tools.content_store.sql_kpis import sql_kpis
 from tools.errors import ConfigError, StoreError
 
@@ -285,7 +285,7 @@ async def open_sql_store(
                 Path(target.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise StoreError(f"cannot create the content store folder: {error}") from None
-        database = ThreadedSqlite(target)
+        database = ThreadedDatabase(target)
     else:
         database = AsyncDatabase(target)
     store = SqlContentStore(database, on_append=on_append)
