@@ -40,7 +40,29 @@ def upgrade() -> None:
     )
     op.create_index("ix_content_events_thread", "content_events", ["thread_id", "position"])
     op.create_index("ix_content_events_asset", "content_events", ["thread_id", "asset_id", "type"])
-    op.create_index("ix_content_events_type", "content_events", ["type", "brand", "at"])
+    # covering indexes for the KPI aggregates (tools/content_store/sql_kpis.py): each KPI reads
+    # one event type, so it scans a slice of one index instead of the table
+    op.create_index(
+        "ix_content_events_kpi_assets",
+        "content_events",
+        ["type", "to_status", "thread_id", "asset_id", "brand", "at", "version", "position"],
+    )
+    op.create_index(
+        "ix_content_events_kpi_values",
+        "content_events",
+        [
+            "type",
+            "gate",
+            "decision",
+            "brand",
+            "at",
+            "cost_usd",
+            "edit_distance",
+            "thread_id",
+            "asset_id",
+            "position",
+        ],
+    )
     head = op.create_table(
         "content_head",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
@@ -51,7 +73,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("content_head")
-    op.drop_index("ix_content_events_type", "content_events")
+    op.drop_index("ix_content_events_kpi_values", "content_events")
+    op.drop_index("ix_content_events_kpi_assets", "content_events")
     op.drop_index("ix_content_events_asset", "content_events")
     op.drop_index("ix_content_events_thread", "content_events")
     op.drop_table("content_events")
