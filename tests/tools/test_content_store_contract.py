@@ -89,6 +89,10 @@ async def test_reappend_returns_original_positions_and_stores_nothing(store: Con
     assert await store.append([late]) == [4]
     assert [e.event_key for e in await store.read()] == [e.event_key for e in [*batch, late]]
     assert (await store.append([moved("a1", "published")])) == [5]  # no position was burnt
+    fresh = started("t9")  # events without a lifecycle take PostgreSQL's one-statement path
+    assert await store.append([batch[0], fresh]) == [1, 6]
+    assert await store.append([fresh, fresh]) == [6, 6]
+    assert await store.append([started("t10")]) == [7]
 
 
 async def test_on_append_receives_only_newly_stored_events(backend: Backend) -> None:

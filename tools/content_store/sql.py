@@ -22,6 +22,7 @@ asyncio all the way on PostgreSQL, one worker-thread hop on SQLite.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,8 +66,64 @@ _PAYLOAD: TypeAdapter[Payload] = TypeAdapter(Payload)
 T = TypeVar("T")
 
 
+_COLUMNS = (
+    "event_key", "type", "thread_id", "brand", "asset_id", "version", "actor", "at",
+    "to_status", "gate", "decision", "cost_usd", "edit_distance", "payload",
+)  # fmt: skip
+_PG_ONE_STATEMENT_APPEND = sa.text(
+    f"""
+WITH batch AS (
+    SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS b(
+        ord bigint, event_key text, type text, thread_id text, brand text, asset_id text,
+        version integer, actor text, at double precision, to_status text, gate text,
+        decision text, cost_usd double precision, edit_distance double precision, payload text)
+), head AS (
+    UPDATE content_head SET last_position = last_position + :n WHERE id = 1
+    RETURNING last_position - :n AS base
+), inserted AS (
+    INSERT INTO content_events (position, {", ".join(_COLUMNS)})
+    SELECT head.base + batch.ord, {", ".join(f"batch.{c}" for c in _COLUMNS)} FROM head, batch
+    ON CONFLICT (event_key) DO NOTHING
+    RETURNING 1
+)
+SELECT base, 1 / (CASE WHEN (SELECT count(*) FROM inserted) = :n THEN 1 ELSE 0 END) FROM head
+"""
+)
+"""PostgreSQL's append of new events in one round trip (autocommit): advance the head (its row
+lock is held to commit, so positions still follow commit order), insert, and divide by zero,
+which aborts and rolls back the whole statement, if any key was already stored. The store then
+takes the careful path, which returns the stored positions."""
+_DIVISION_BY_ZERO = "22012"
+
+
 class _LostRace(Exception):
     """A concurrent appender stored one of our keys after our snapshot: retry the batch."""
+
+
+class _AlreadyStored(Exception):
+    """The one-statement append met a stored key and rolled back: take the careful path."""
+
+
+def _one_statement(
+    connection: sa.Connection, events: Sequence[StoreEvent]
+) -> tuple[list[int], list[StoredEvent]]:
+    """Append events none of which is stored yet, in one statement (PostgreSQL)."""
+    _, fresh = number_new_events(events, {}, 0)
+    rows = []
+    for event in fresh:
+        row = _row(event)
+        row["ord"] = row.pop("position")
+        rows.append(row)
+    try:
+        result = connection.execute(
+            _PG_ONE_STATEMENT_APPEND, {"rows": json.dumps(rows), "n": len(rows)}
+        )
+    except sa.exc.DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) == _DIVISION_BY_ZERO:
+            raise _AlreadyStored from None
+        raise
+    base = result.scalar_one()
+    return number_new_events(events, {}, base)
 
 
 def store_url(url: str | None, data_dir: Path) -> URL:
@@ -168,19 +225,26 @@ class SqlContentStore(ContentStore):
         if not events:
             return []
         async with self._write_lock:
-            for _ in range(5):
-                try:
-                    positions, fresh = await self._run(
-                        "append", lambda c: self._append_once(c, events), write=True
-                    )
-                    break
-                except _LostRace:
-                    continue
-            else:
-                raise StoreError(f"content store {self.where}: append kept losing races")
+            positions, fresh = await self._append_under_lock(events)
         if fresh and self._on_append is not None:
             await self._on_append(fresh)
         return positions
+
+    async def _append_under_lock(
+        self, events: Sequence[StoreEvent]
+    ) -> tuple[list[int], list[StoredEvent]]:
+        if self.database.dialect == "postgresql" and not touched_assets(events):
+            try:
+                with self._guard("append"):
+                    return await self.database.autocommit(lambda c: _one_statement(c, events))
+            except _AlreadyStored:
+                pass  # a re-run: the careful path returns the stored positions
+        for _ in range(5):
+            try:
+                return await self._run("append", lambda c: self._append_once(c, events), write=True)
+            except _LostRace:
+                continue
+        raise StoreError(f"content store {self.where}: append kept losing races")
 
     def _append_once(
         self, connection: sa.Connection, events: Sequence[StoreEvent]

@@ -39,6 +39,10 @@ class Database(Protocol):
 
     async def transaction(self, work: Callable[[sa.Connection], T], *, write: bool) -> T: ...
 
+    async def autocommit(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work`` with each statement its own transaction (a one-statement write)."""
+        ...
+
     async def dispose(self) -> None: ...
 
 
@@ -55,6 +59,11 @@ class AsyncDatabase:
     async def transaction(self, work: Callable[[sa.Connection], T], *, write: bool) -> T:
         async with self.engine.begin() as connection:
             return await connection.run_sync(work)
+
+    async def autocommit(self, work: Callable[[sa.Connection], T]) -> T:
+        async with self.engine.connect() as connection:
+            single = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return await single.run_sync(work)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -84,6 +93,9 @@ class ThreadedDatabase:
     async def transaction(self, work: Callable[[sa.Connection], T], *, write: bool) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads, self._run, work, write)
+
+    async def autocommit(self, work: Callable[[sa.Connection], T]) -> T:
+        return await self.transaction(work, write=True)  # SQLite: one hop is already cheap
 
     async def dispose(self) -> None:
         self.engine.dispose()
