@@ -76,3 +76,8 @@ def test_a_refused_move_leaves_the_lifecycle_unchanged() -> None:
     with pytest.raises(IllegalTransition, match="draft -> approved is not allowed"):
         lifecycle.apply(_event(StatusChanged(to_status="approved")))
     assert lifecycle.current("t", "a") == (1, "draft")
+
+
+def test_envelope_strings_are_capped_at_the_column_widths() -> None:
+    with pytest.raises(ValidationError, match="at most 200"):
+        StoreEvent(event_key="k", thread_id="t" * 201, payload=StatusChanged(to_status="review"))

@@ -274,21 +274,25 @@ LIFECYCLE_TYPES: frozenset[str] = frozenset({"version_created", "status_changed"
 
 
 class StoreEvent(BaseModel):
-    """One fact of record. Immutable; the store assigns ``position`` on append."""
+    """One fact of record. Immutable; the store assigns ``position`` on append.
+
+    Envelope strings are capped at the SQL columns' widths (``schema.py``), so an event the
+    in-memory store accepts is one every backend accepts.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_key: str = Field(min_length=1, max_length=400)
     """Deterministic identity (see ``make_event_key``): appended once, whatever is retried."""
-    thread_id: str = Field(min_length=1)
+    thread_id: str = Field(min_length=1, max_length=200)
     """The campaign (LangGraph thread)."""
-    brand: str = ""
+    brand: str = Field(default="", max_length=200)
     """The campaign's brand, on every event so KPIs group by brand without a join."""
-    asset_id: str = ""
+    asset_id: str = Field(default="", max_length=200)
     """The asset concerned; empty for campaign-level events."""
     version: int = Field(default=0, ge=0)
     """The asset version concerned (0: none)."""
-    actor: str = ""
+    actor: str = Field(default="", max_length=200)
     """Node, specialist or ``user:<name>`` that caused the event."""
     at: float = Field(default_factory=time.time)
     """Unix time (seconds) the fact happened, given by the producer (its clock)."""
