@@ -2,7 +2,8 @@
 
 1. Append latency: single-event appends one after the other (what a node does), p50/p95/mean,
    for a plain event (``model_call``) and a lifecycle event (``status_changed``, which also
-   reads the asset's lifecycle to check the move), plus the SQL statements each append sends.
+   reads the asset's lifecycle to check the move), plus the SQL statements each append sends;
+   PostgreSQL with durable commits and with ``synchronous_commit=off``; bare-driver floors.
    Goals: p95 <= 1 ms on SQLite, <= 3 ms on PostgreSQL.
 2. KPIs over 100,000 events (about 1,600 campaigns of 8 assets over 5 brands), loaded through
    ``append`` in batches of 1,000: ``kpis()`` for everything and for one brand, best and median
