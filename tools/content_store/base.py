@@ -15,7 +15,10 @@ Guarantees every backend keeps:
 - **atomic batches**: a batch is stored whole or not at all (an illegal lifecycle move in it
   raises ``IllegalTransition`` and stores nothing);
 - **publish after commit**: ``on_append`` (the live Redis stream, for instance) is called with
-  the newly stored events once they are durable; the store, not the stream, is the record.
+  the newly stored events once they are durable; the store, not the stream, is the record. If
+  it raises, ``append`` raises although the events are stored (re-appending is safe); calls
+  from concurrent appenders may arrive out of position order, so stream readers order by
+  ``position``.
 """
 
 from __future__ import annotations
