@@ -9,7 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("graph", "savers", "memory", "classifiers", "agents", "ui_latency")
+BENCHMARKS = (
+    "graph", "savers", "memory", "classifiers", "agents", "ui_latency", "content_store",
+)  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

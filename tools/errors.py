@@ -6,7 +6,8 @@
     ├── ConfigError                an operator mistake: bad or missing setting, missing extra
     ├── InputError                 bad user input: brief, resume value, file, id
     │   ├── NotFoundError          an unknown campaign, asset, brand or item
-    │   └── BriefInvalid           a brief with one or more problems, each with its line
+    │   ├── BriefInvalid           a brief with one or more problems, each with its line
+    │   └── IllegalTransition      an asset lifecycle move the store refuses (draft -> published)
     ├── PermissionDenied           the user's role or ownership does not allow it
     ├── ProviderError              a model or vendor API failed (status, retry_after, transient)
     ├── StoreError                 Redis, vector index or event store failed
@@ -64,6 +65,10 @@ class BriefInvalid(InputError):
         count = len(parts)
         head = "the brief has a problem" if count == 1 else f"the brief has {count} problems"
         super().__init__(f"{head}: " + "; ".join(parts))
+
+
+class IllegalTransition(InputError):
+    """An asset version cannot make this lifecycle move; nothing of the batch was stored."""
 
 
 class PermissionDenied(BrandloomError):

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     """How long a crashed run keeps its campaign locked (live runs renew every third of it)."""
     stop_poll_seconds: float = Field(default=0.5, gt=0)
     """How often a running campaign checks for a stop asked from another process."""
+    # --- content store of record (tools/content_store; owner: STORE engineer) ---
+    content_store_url: str | None = None
+    """SQLAlchemy URL of the content store (``postgresql://user@host/db`` in production).
+    Unset: an embedded SQLite file, ``<data_dir>/content.sqlite3`` (WAL, no set-up)."""
 
     # --- models (roles map to ``provider:model`` ids) ------------------------------------
     model_router: str = "local:smollm2-135m"
@@ -182,6 +186,11 @@ class Settings(BaseSettings):
     def redis_dir(self) -> Path:
         """Data folder of the embedded Redis server."""
         return self.data_dir / "redis"
+
+    @property
+    def content_store_path(self) -> Path:
+        """SQLite file of the embedded content store (used when ``content_store_url`` is unset)."""
+        return self.data_dir / "content.sqlite3"
 
 
 @lru_cache(maxsize=1)
