@@ -176,6 +176,8 @@ def redis_unreachable(error: BaseException | None, failed: str = "") -> StoreUna
     """``StoreUnavailable`` naming the Redis address when ``error`` (or its cause) is a failure
     to reach Redis at all; None for any other error (a bad reply, a script error ...).
     ``failed`` says what could not be done (``failed to read a checkpoint ...``)."""
+    if _refused_credentials(error):
+        return None  # reached, but it said no: a wrong password is not an outage
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, StoreUnavailable):
@@ -186,3 +188,14 @@ def redis_unreachable(error: BaseException | None, failed: str = "") -> StoreUna
             return StoreUnavailable("Redis", address, REDIS_FIX, failed=failed)
         error, seen = error.__cause__ or error.__context__, seen + 1
     return None
+
+
+def _refused_credentials(error: BaseException | None) -> bool:
+    """Whether ``error`` or one of its causes is Redis refusing the credentials."""
+    for _ in range(5):
+        if error is None:
+            return False
+        if isinstance(error, redis.AuthenticationError) or "username-password" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

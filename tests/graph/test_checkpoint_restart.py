@@ -33,7 +33,7 @@ def test_embedded_redis_restart_mid_run_then_resume_completes(tmp_path: Path) ->
         config = thread_config()
         app.invoke({"log": [], "draft": ""}, config, durability="sync")
 
-        with pytest.raises(StoreError, match="checkpoint store failed"):
+        with pytest.raises(StoreError, match=r"is unreachable \(failed to save a checkpoint"):
             app.invoke(Command(resume="yes"), config, durability="sync")
         assert not server.is_up()
 
