@@ -154,7 +154,7 @@ def _is_truncated(embedder: Embedder, text: str) -> bool:
     # Each token covers at least one character, so short texts cannot exceed the limit.
     if len(text) <= embedder.max_length - 2:
         return False
-    token_ids = embedder.tokenizer(prepare_text(text), truncation=False)["input_ids"]
+    token_ids = embedder.tokenizer(prepare_text(text), truncation=False, verbose=False)["input_ids"]
     return len(token_ids) > embedder.max_length
 
 
