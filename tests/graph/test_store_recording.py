@@ -1,0 +1,128 @@
+"""The service records every campaign in the content store, once, whatever re-runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graph.service import CampaignService
+from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
+from tools.connectors.outbox.v1 import OutboxConnector
+from tools.content_store import ContentStore, InMemoryContentStore
+from tools.content_store.base import PAGE
+from tools.content_store.events import StoredEvent, StoreEvent
+from tools.errors import StoreError
+from tools.event_log import InMemoryEventLog
+from tools.settings import Settings
+
+
+def service_on(tmp_path: Path, store: ContentStore, **overrides: object) -> CampaignService:
+    return CampaignService.open(
+        Settings(data_dir=tmp_path / "data", **overrides),
+        specialists=dict.fromkeys(ALL_KINDS, TinySpecialist()),
+        checkpointer=InMemorySaver(),
+        connector=OutboxConnector(tmp_path / "outbox"),
+        event_log=InMemoryEventLog(),
+        memory=None,
+        triage=None,
+        content_store=store,
+    )
+
+
+async def published_campaign(service: CampaignService, thread_id: str = "t1") -> None:
+    review = await to_review(service, thread_id)
+    decisions = approve_all(review.gate)
+    decisions["decisions"]["newsletter"] = {"action": "edit", "text": "Loomwell linen, edited."}
+    publish = await service.resume(thread_id, decisions)
+    assert publish.gate is not None and publish.gate.gate == "publish"
+    done = await service.resume(
+        thread_id, {"action": "approve", "user": "boss", "role": "approver"}, role="approver"
+    )
+    assert done.status == "done"
+
+
+async def test_a_published_campaign_is_in_the_store_with_its_lineage(tmp_path: Path) -> None:
+    store = InMemoryContentStore()
+    service = service_on(tmp_path, store)
+    await published_campaign(service)
+
+    assert await store.assets("t1") == {
+        "newsletter": (2, "published"),
+        "social_post-01": (1, "published"),
+        "social_post-02": (1, "published"),
+    }
+    newsletter = await store.lineage("t1", "newsletter")
+    draft, edit = newsletter
+    assert draft.author == "tiny" and draft.model_ids == ["scripted"]
+    assert [c.name for c in draft.checks] and all(c.passed for c in draft.checks)
+    assert [d.decision.decision for d in draft.decisions] == ["edit"]
+    assert "+Loomwell linen, edited." in draft.decisions[0].decision.diff
+    assert edit.source == "human" and edit.text == "Loomwell linen, edited."
+    assert [h.status for h in edit.history] == ["review", "approved", "published"]
+    assert len(edit.receipts) == 1 and edit.receipts[0].ok
+    post = (await store.lineage("t1", "social_post-01"))[0]
+    assert [h.status for h in post.history] == ["draft", "review", "approved", "published"]
+    assert [d.decision.decision for d in post.decisions] == ["approve"]
+    kpis = await store.kpis(brand="Loomwell")
+    assert kpis.approved_assets == 3 and kpis.published_assets == 3 and kpis.cost_usd > 0
+    assert (await store.kpis(brand="Nobody")).approved_assets == 0
+
+
+async def test_recording_again_after_a_rerun_appends_nothing(tmp_path: Path) -> None:
+    store = InMemoryContentStore()
+    service = service_on(tmp_path, store)
+    await published_campaign(service)
+    before = await store.read_all(thread_id="t1")
+    values = service.graph.get_state({"configurable": {"thread_id": "t1"}}).values
+
+    # A worker that crashed after its last step re-records the same committed state.
+    assert await service.record("t1", values) == len(before)
+    assert await store.read_all(thread_id="t1") == before
+    keys = [e.event_key for e in before]
+    assert len(keys) == len(set(keys))
+    # the graph re-ran nodes at every gate (interrupt, resume): still one event per fact
+    models = [e for e in before if e.type == "model_call"]
+    assert len(models) == 3  # one draft per asset, nothing from the re-run gate nodes
+
+
+async def test_a_resumed_run_records_what_the_earlier_runs_committed(tmp_path: Path) -> None:
+    store = InMemoryContentStore()
+    service = service_on(tmp_path, store)
+    await to_review(service)
+    at_review = await store.read_all(thread_id="t1")
+    assert {e.type for e in at_review} >= {"campaign_started", "version_created", "model_call"}
+    assert await store.assets("t1") == {
+        "newsletter": (1, "review"),
+        "social_post-01": (1, "review"),
+        "social_post-02": (1, "review"),
+    }
+    second = InMemoryContentStore()  # a store that missed the first runs (it was down)
+    service.content_store = second
+    review = service.pending_gate("t1")
+    assert review is not None
+    await service.resume("t1", approve_all(review))
+    recorded = {e.event_key for e in await second.read_all(thread_id="t1")}
+    assert {e.event_key for e in at_review} < recorded
+    assert (await second.assets("t1"))["newsletter"] == (1, "approved")
+
+
+class BrokenStore(ContentStore):
+    async def append(self, events: list[StoreEvent]) -> list[int]:  # type: ignore[override]
+        raise ConnectionError("database is down\nsecond line")
+
+    async def read(
+        self, after_position: int = 0, limit: int = PAGE, *, thread_id: str | None = None
+    ) -> list[StoredEvent]:
+        return []
+
+
+async def test_a_store_failure_is_one_store_error_after_the_steps_are_saved(
+    tmp_path: Path,
+) -> None:
+    service = service_on(tmp_path, BrokenStore())
+    with pytest.raises(StoreError) as failure:
+        await service.start("t1", "Brand: Loomwell\nOne newsletter.", "alice")
+    assert str(failure.value) == "content store failed: database is down"
+    assert service.pending_gate("t1") is not None  # the checkpoint is there: resume continues
