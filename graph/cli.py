@@ -36,6 +36,7 @@ from graph.cli_display import LiveProgress, summary_table
 from graph.cli_exit import ExitCode, error_code, error_json, outcome_code, outcome_json
 from graph.cli_plugins import mount_subcommands
 from graph.cli_prompts import ask, auto_decision
+from graph.cli_store import kpis as kpis_command
 from graph.service import CampaignService, checked_thread_id, require_role
 from graph.views import RunOutcome
 from tools.errors import BrandloomError, CampaignBusy, InputError, PermissionDenied
@@ -316,6 +317,8 @@ def doctor(
         print(f"error: {finding.part.strip()}: {finding.problem}", file=sys.stderr)
     raise typer.Exit(1 if failed else 0)
 
+
+app.command("kpis")(kpis_command)
 
 _DEBUG = [False]
 """``--debug`` (anywhere on the command line): show tracebacks and background warnings."""
