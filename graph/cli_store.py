@@ -95,11 +95,17 @@ def history(
         await _known_campaign(store, campaign)
         versions = await store.lineage(campaign, asset)
         console.print(history_table(versions))
-        for version in versions:
+        for version in versions:  # in full below the table, where columns would cut them
             for entry in version.decisions:
                 if entry.decision.diff:
                     console.print(f"v{version.version} {entry.decision.decision} by {entry.actor}:")
                     console.print(entry.decision.diff, markup=False, highlight=False)
+            for receipt in version.receipts:
+                line = f"v{version.version} receipt {receipt.remote_id} ({receipt.connector}): "
+                console.print(
+                    line + (receipt.url or receipt.error), soft_wrap=True, markup=False,
+                    highlight=False,
+                )  # fmt: skip
 
     _with_store(read)
 

@@ -109,7 +109,9 @@ def test_a_campaign_is_read_back_from_the_content_store(cli_env, tmp_path: Path)
     assert (version, status, author, models) == ("1", "published", "copywriter", "scripted:echo")
     assert "length ok" in checks and "FAIL" not in checks
     assert decisions == "approve by user:cli"
-    assert receipt.startswith(str(tmp_path / "data" / "outbox")[:40]), receipt
+    assert receipt.startswith(str(tmp_path)[:20]), receipt
+    location = str(tmp_path / "data" / "outbox" / "cli-s1" / "social_post-01")
+    assert "v1 receipt " in history.stdout and location in history.stdout, history.stdout
 
     report = brandloom(cli_env, "kpis", "--brand", "Loomwell", "--json")
     assert report.returncode == 0, report.stderr
