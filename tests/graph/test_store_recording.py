@@ -9,6 +9,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.service import CampaignService
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
+from tests.tools.content_store_fixtures import Backend, backend, postgres_url
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.content_store import ContentStore, InMemoryContentStore
 from tools.content_store.base import PAGE
@@ -16,6 +17,8 @@ from tools.content_store.events import StoredEvent, StoreEvent
 from tools.errors import StoreError
 from tools.event_log import InMemoryEventLog
 from tools.settings import Settings
+
+__all__ = ["backend", "postgres_url"]  # fixtures
 
 
 def service_on(tmp_path: Path, store: ContentStore, **overrides: object) -> CampaignService:
@@ -126,3 +129,16 @@ async def test_a_store_failure_is_one_store_error_after_the_steps_are_saved(
         await service.start("t1", "Brand: Loomwell\nOne newsletter.", "alice")
     assert str(failure.value) == "content store failed: database is down"
     assert service.pending_gate("t1") is not None  # the checkpoint is there: resume continues
+
+
+async def test_every_backend_records_a_campaign_once(tmp_path: Path, backend: Backend) -> None:
+    store = await backend.open()
+    service = service_on(tmp_path, store)
+    await published_campaign(service)
+    recorded = await store.read_all(thread_id="t1")
+    values = service.graph.get_state({"configurable": {"thread_id": "t1"}}).values
+    await service.record("t1", values)
+    assert await store.read_all(thread_id="t1") == recorded
+    assert (await store.assets("t1"))["newsletter"] == (2, "published")
+    kpis = await store.kpis(brand="Loomwell")
+    assert (kpis.approved_assets, kpis.published_assets, kpis.human_edits) == (3, 3, 1)
