@@ -4,6 +4,8 @@
 answers every gate on the terminal unless ``--auto-approve``; ``brandloom resume THREAD_ID``
 continues a paused or interrupted campaign. Ctrl-C once pauses at the next step boundary;
 ``brandloom stop THREAD_ID`` does the same from another terminal (or for a chat's run).
+``brandloom assets list|history`` and ``brandloom kpis`` read the content store
+(``graph.cli_store``).
 
 Every argument (role, id, budget, brief and its products) is checked before any model loads or
 anything is saved. Expected failures print one line on stderr, never a traceback (``--debug``

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agents.base import DraftRequest, DraftResult, TokenSink
 from graph.service import CampaignService
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
 from tests.tools.content_store_fixtures import Backend, backend, postgres_url
@@ -21,10 +22,12 @@ from tools.settings import Settings
 __all__ = ["backend", "postgres_url"]  # fixtures
 
 
-def service_on(tmp_path: Path, store: ContentStore, **overrides: object) -> CampaignService:
+def service_on(
+    tmp_path: Path, store: ContentStore, specialist: TinySpecialist | None = None
+) -> CampaignService:
     return CampaignService.open(
-        Settings(data_dir=tmp_path / "data", **overrides),
-        specialists=dict.fromkeys(ALL_KINDS, TinySpecialist()),
+        Settings(data_dir=tmp_path / "data"),
+        specialists=dict.fromkeys(ALL_KINDS, specialist or TinySpecialist()),
         checkpointer=InMemorySaver(),
         connector=OutboxConnector(tmp_path / "outbox"),
         event_log=InMemoryEventLog(),
@@ -142,3 +145,38 @@ async def test_every_backend_records_a_campaign_once(tmp_path: Path, backend: Ba
     assert (await store.assets("t1"))["newsletter"] == (2, "published")
     kpis = await store.kpis(brand="Loomwell")
     assert (kpis.approved_assets, kpis.published_assets, kpis.human_edits) == (3, 3, 1)
+
+
+class CrashOnce(TinySpecialist):
+    """Crashes (a bug, not a handled provider failure) on its first draft of one asset."""
+
+    def __init__(self, asset_id: str) -> None:
+        super().__init__()
+        self.crash_on = asset_id
+
+    async def draft(self, request: DraftRequest, on_token: TokenSink | None = None) -> DraftResult:
+        if request.asset_id == self.crash_on and not self.calls_for(self.crash_on):
+            self.requests.append(request)
+            raise RuntimeError("worker died")
+        return await super().draft(request, on_token)
+
+
+async def test_a_node_rerun_after_a_crash_is_recorded_once(tmp_path: Path) -> None:
+    store = InMemoryContentStore()
+    specialist = CrashOnce("social_post-02")
+    service = service_on(tmp_path, store, specialist)
+    await service.start("t1", "Brand: Loomwell\nA newsletter and 2 social posts.", "alice")
+    with pytest.raises(RuntimeError, match="worker died"):
+        await service.resume("t1", {"action": "approve", "user": "alice"})
+    outcome = await service.resume("t1")  # the crashed draft runs again
+    assert outcome.gate is not None and outcome.gate.gate == "review"
+    assert len(specialist.calls_for("social_post-02")) == 2
+
+    events = await store.read_all(thread_id="t1")
+    calls = [(e.asset_id, e.version) for e in events if e.type == "model_call"]
+    assert sorted(calls) == [("newsletter", 1), ("social_post-01", 1), ("social_post-02", 1)]
+    assert await store.assets("t1") == {
+        "newsletter": (1, "review"),
+        "social_post-01": (1, "review"),
+        "social_post-02": (1, "review"),
+    }
