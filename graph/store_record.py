@@ -23,12 +23,14 @@ failure before any version) is left out rather than failing the batch.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from tools.content_store.base import ContentStore
 from tools.content_store.events import (
     AssetStatus,
+    CampaignFinished,
     CampaignStarted,
     CheckRan,
     DecisionKind,
@@ -52,6 +54,9 @@ from tools.events import TraceEvent
 STORE_STATUSES: frozenset[str] = frozenset(get_args(AssetStatus))
 GATES: frozenset[str] = frozenset(get_args(GateName))
 DECISIONS: frozenset[str] = frozenset(get_args(DecisionKind))
+FinishedOutcome = Literal["published", "cancelled", "failed", "budget_exceeded"]
+FINISHED: frozenset[str] = frozenset(get_args(FinishedOutcome))
+"""Campaign phases that end a run for good (``campaign_finished``, keyed by the phase)."""
 
 
 class _Builder:
@@ -87,7 +92,7 @@ def store_events(
     brief: dict[str, Any] = dict(values.get("brief", {}))
     out = _Builder(thread_id, str(brief.get("brand", "")))
     trace = [TraceEvent.model_validate(e) for e in values.get("trace", [])]
-    started = min((e.created_at for e in trace), default=0.0)
+    started = min((e.created_at for e in trace), default=time.time())
     plan: dict[str, Any] = dict(values.get("plan", {}))
     out.add(
         make_event_key(thread_id, "service", 0, "campaign_started"),
@@ -101,8 +106,13 @@ def store_events(
     assets: dict[str, Any] = dict(values.get("assets", {}))
     _lifecycle(out, assets, transitions)
     _traced(out, assets, trace)
-    _decisions(out, values, assets, at=started)
+    _decisions(out, values, assets, trace, at=started)
     _receipts(out, assets)
+    phase = str(values.get("phase", ""))
+    if phase in FINISHED:
+        finished = CampaignFinished(outcome=cast(FinishedOutcome, phase))
+        last = max((e.at for e in out.events), default=started)
+        out.add(make_event_key(thread_id, "service", phase, "campaign_finished"), finished, at=last)
     return out.events
 
 
@@ -225,14 +235,19 @@ def _trace_event(out: _Builder, event: TraceEvent, version: int) -> None:
 
 
 def _decisions(
-    out: _Builder, values: Mapping[str, Any], assets: Mapping[str, Any], *, at: float
-) -> None:
-    """Review decisions (with before/after text for edits) and the plan and publish approvals."""
+    out: _Builder, values: Mapping[str, Any], assets: Mapping[str, Any],
+    trace: Sequence[TraceEvent], *, at: float,
+) -> None:  # fmt: skip
+    """Review decisions (with before/after text for edits) and the plan and publish approvals.
+
+    The approvals are timed by the gate's committed ``decision`` trace event (else ``at``).
+    """
+    decided = {e.node: e.created_at for e in trace if e.kind == "decision" and not e.asset_id}
     if values.get("plan_approved"):
         out.add(
             make_event_key(out.thread_id, "plan_gate", 0, "decision"),
             HumanDecision(gate="plan", decision="approve"), actor=str(values.get("owner", "")),
-            at=at,
+            at=decided.get("plan_gate", at),
         )  # fmt: skip
     for index, review in enumerate(values.get("reviews", [])):
         gate, action = str(review.get("gate", "")), str(review.get("action", ""))
@@ -260,7 +275,8 @@ def _decisions(
         out.add(
             make_event_key(out.thread_id, "publish_gate", 0, "decision"),
             HumanDecision(gate="publish", decision="approve", role="approver"),
-            actor=f"user:{values.get('publisher') or 'someone'}", at=at,
+            actor=f"user:{values.get('publisher') or 'someone'}",
+            at=decided.get("publish_gate", at),
         )  # fmt: skip
 
 

@@ -74,6 +74,10 @@ async def test_a_published_campaign_is_in_the_store_with_its_lineage(tmp_path: P
     kpis = await store.kpis(brand="Loomwell")
     assert kpis.approved_assets == 3 and kpis.published_assets == 3 and kpis.cost_usd > 0
     assert (await store.kpis(brand="Nobody")).approved_assets == 0
+    events = await store.read_all(thread_id="t1")
+    assert [e.type for e in events if not e.asset_id] == [
+        "campaign_started", "decision", "decision", "campaign_finished",
+    ]  # fmt: skip
 
 
 async def test_recording_again_after_a_rerun_appends_nothing(tmp_path: Path) -> None:
