@@ -4,6 +4,8 @@
 answers every gate on the terminal unless ``--auto-approve``; ``brandloom resume THREAD_ID``
 continues a paused or interrupted campaign. Ctrl-C once pauses at the next step boundary;
 ``brandloom stop THREAD_ID`` does the same from another terminal (or for a chat's run).
+``brandloom assets list|history`` and ``brandloom kpis`` read the content store
+(``graph.cli_store``).
 
 Every argument (role, id, budget, brief and its products) is checked before any model loads or
 anything is saved. Expected failures print one line on stderr, never a traceback (``--debug``
@@ -36,6 +38,7 @@ from graph.cli_display import LiveProgress, summary_table
 from graph.cli_exit import ExitCode, error_code, error_json, outcome_code, outcome_json
 from graph.cli_plugins import mount_subcommands
 from graph.cli_prompts import ask, auto_decision
+from graph.cli_store import kpis as kpis_command
 from graph.service import CampaignService, checked_thread_id, require_role
 from graph.views import RunOutcome
 from tools.errors import BrandloomError, CampaignBusy, InputError, PermissionDenied
@@ -316,6 +319,8 @@ def doctor(
         print(f"error: {finding.part.strip()}: {finding.problem}", file=sys.stderr)
     raise typer.Exit(1 if failed else 0)
 
+
+app.command("kpis")(kpis_command)
 
 _DEBUG = [False]
 """``--debug`` (anywhere on the command line): show tracebacks and background warnings."""

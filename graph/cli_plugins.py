@@ -1,4 +1,4 @@
-"""The CLI's optional parts: the ``memory`` and ``classify`` sub-apps, brand memory, triage.
+"""The CLI's optional parts: the ``memory``, ``classify``, ``users`` and ``assets`` sub-apps.
 
 ``brandloom memory ...`` is ``tools.memory.cli:app`` and ``brandloom classify ...`` is
 ``agents.classifiers.cli:app``; only the requested sub-app is imported.
@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("tools.memory.cli", "Brand memory: add files, query, reindex."),
     "classify": ("agents.classifiers.cli", "Tone and category classifiers: train, predict."),
     "users": ("tools.users_cli", "Workspace users and roles: add, list, remove, reset-password."),
+    "assets": ("graph.cli_store", "Assets of a campaign from the content store: list, history."),
 }
 
 

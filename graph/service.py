@@ -54,6 +54,7 @@ from graph.service_support import (
     open_compliance,
     open_memory_and_triage,
 )
+from graph.store_record import record_campaign
 from graph.views import (
     CampaignKpis,
     CampaignView,
@@ -66,6 +67,7 @@ from graph.views import (
     status_of,
 )
 from tools.connectors.base import Connector
+from tools.content_store import ContentStore, open_content_store
 from tools.errors import InputError, NotFoundError, PermissionDenied, StoreError
 from tools.event_log import ContentEvent, EventLog
 from tools.events import TraceEvent
@@ -127,8 +129,11 @@ class CampaignService:
         sync_checkpointer: BaseCheckpointSaver[Any] | None = None,
         leases: LeaseFactory | None = None,
         stops: StopSignals | None = None,
+        content_store: ContentStore | None = None,
     ) -> None:
         self.settings = settings
+        self.content_store = content_store
+        """The store of record; None: the one the settings name, opened for each recording."""
         self.context = context
         builder = build_graph()
         self.graph = builder.compile(checkpointer=checkpointer)
@@ -150,13 +155,16 @@ class CampaignService:
         connector: Connector | None = None,
         event_log: EventLog | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
+        content_store: ContentStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> CampaignService:
         """The service on the configured stores; every part can be injected (tests, bench).
 
         Without ``checkpointer`` it runs on the Redis saver (embedded Redis unless
         ``REDIS_URL`` is set) with the saver's lease; with one (e.g. ``InMemorySaver``) it uses
-        process-local leases. ``specialists`` default to ``agents.registry.build_specialists``;
+        process-local leases. ``content_store`` defaults to the one the settings name (SQLite
+        under the data dir unless ``BRANDLOOM_CONTENT_STORE_URL`` is set). ``specialists``
+        default to ``agents.registry.build_specialists``;
         ``memory``, ``triage`` and ``compliance`` default to what the ``campaign_memory`` /
         ``campaign_triage`` / ``campaign_compliance`` settings ask for (None: run without).
         """
@@ -187,6 +195,7 @@ class CampaignService:
             sync_checkpointer=parts.sync_checkpointer,
             leases=parts.leases,
             stops=parts.stops,
+            content_store=content_store,
         )
 
     # --- runs --------------------------------------------------------------------------------
@@ -315,7 +324,9 @@ class CampaignService:
             self._controls.pop(thread_id, None)
             if watcher:
                 watcher.cancel()
-        outcome = outcome_of(await self.graph.aget_state(config))
+        snapshot = await self.graph.aget_state(config)
+        await self.record(thread_id, snapshot.values)
+        outcome = outcome_of(snapshot)
         if outcome.gate is not None:
             gate = outcome.gate
             event = TraceEvent(
@@ -341,6 +352,23 @@ class CampaignService:
                 event = node_event(thread_id, chunk, started)
                 if event is not None:
                     await call_sink(on_event, event)
+
+    async def record(self, thread_id: str, values: Mapping[str, Any]) -> int:
+        """Append the campaign's committed events to the content store; the batch's size.
+
+        Called after every run with the whole committed state: keys are deterministic
+        (``graph.store_record``), so what an earlier run recorded is not stored again and
+        what a crashed run committed is recorded by the next one. A store failure is a
+        ``StoreError`` after the run's steps are checkpointed: nothing is lost.
+        """
+        transitions = self.context.event_log.read(thread_id)
+        if self.content_store is not None:
+            return await record_campaign(self.content_store, values, transitions)
+        store = await open_content_store(self.settings)
+        try:
+            return await record_campaign(store, values, transitions)
+        finally:
+            await store.close()
 
     def request_stop(self, thread_id: str) -> bool:
         """Pause a running campaign at the next step boundary; False when none is running."""

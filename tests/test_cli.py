@@ -3,6 +3,7 @@ campaigns run end to end (auto-approve and answered on the terminal)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -60,6 +61,11 @@ def brandloom(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Co
         (["stop", "no-such-campaign"], "campaign no-such-campaign is not running"),
         (["stop", "bad id!"], "invalid campaign id"),
         (["frobnicate"], "No such command 'frobnicate'"),
+        (["assets", "list", "no-such-campaign"], "no campaign no-such-campaign"),
+        (["assets", "list", "bad id!"], "invalid campaign id"),
+        (["assets", "history", "no-such-campaign", "newsletter"], "no campaign no-such-campaign"),
+        (["assets", "history", "cli-t1", "bad asset!"], "invalid asset id"),
+        (["kpis", "--since", "last tuesday"], "invalid --since"),
     ],
 )
 def test_bad_arguments_print_one_line_and_fail(cli_env, args: list[str], message: str) -> None:
@@ -78,6 +84,50 @@ def test_auto_approved_campaign_runs_to_published(cli_env, tmp_path: Path) -> No
     assert len(list(outbox.glob("*.receipt.json"))) == 2
     again = brandloom(cli_env, "resume", "cli-t1")
     assert again.returncode == 0 and "published" in again.stdout
+
+
+def cells(row: str) -> list[str]:
+    """The cells of one line of a rich table."""
+    return [cell.strip() for cell in row.strip().strip("│").split("│")]
+
+
+def test_a_campaign_is_read_back_from_the_content_store(cli_env, tmp_path: Path) -> None:
+    run = brandloom(cli_env, "run", "--auto-approve", "--brief", BRIEF, "--thread-id", "cli-s1")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "data" / "content.sqlite3").is_file()  # the default store, no settings
+
+    listed = brandloom(cli_env, "assets", "list", "cli-s1")
+    assert listed.returncode == 0, listed.stderr
+    rows = [cells(line) for line in listed.stdout.splitlines() if "social_post-0" in line]
+    assert rows == [["social_post-01", "1", "published"], ["social_post-02", "1", "published"]]
+
+    history = brandloom(cli_env, "assets", "history", "cli-s1", "social_post-01")
+    assert history.returncode == 0, history.stderr
+    assert "History of social_post-01" in history.stdout
+    row = next(cells(line) for line in history.stdout.splitlines() if line.startswith("│ 1 "))
+    version, status, author, models, _memory, checks, decisions, receipt = row
+    assert (version, status, author, models) == ("1", "published", "copywriter", "scripted:echo")
+    assert "length ok" in checks and "FAIL" not in checks
+    assert decisions == "approve by user:cli"
+    assert receipt.startswith(str(tmp_path)[:20]), receipt
+    location = str(tmp_path / "data" / "outbox" / "cli-s1" / "social_post-01")
+    assert "v1 receipt " in history.stdout and location in history.stdout, history.stdout
+
+    report = brandloom(cli_env, "kpis", "--brand", "Loomwell", "--json")
+    assert report.returncode == 0, report.stderr
+    kpis = json.loads(report.stdout)
+    assert kpis["brand"] == "Loomwell" and kpis["campaigns"] == 1
+    assert kpis["approved_assets"] == 2 and kpis["published_assets"] == 2
+    assert kpis["model_calls"] >= 2 and kpis["first_pass_approval_rate"] == 1.0
+    other = json.loads(brandloom(cli_env, "kpis", "--brand", "Nobody", "--json").stdout)
+    assert other["approved_assets"] == 0 and other["campaigns"] == 0
+    later = json.loads(brandloom(cli_env, "kpis", "--since", "2999-01-01", "--json").stdout)
+    assert later["campaigns"] == 0
+    table = brandloom(cli_env, "kpis")
+    assert table.returncode == 0 and "approved assets" in table.stdout
+
+    unknown = brandloom(cli_env, "assets", "history", "cli-s1", "no-such-asset")
+    assert unknown.returncode == 2 and "no asset no-such-asset in campaign cli-s1" in unknown.stderr
 
 
 def test_gates_answered_on_the_terminal(cli_env, tmp_path: Path) -> None:

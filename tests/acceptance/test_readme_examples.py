@@ -46,7 +46,8 @@ COVERED = [
     "doctor", "run --brief-file examples/spring_launch.md", "run --brief 'Weekly",
     "run --brief-file examples/product_launch.md", "resume THREAD_ID", "stop THREAD_ID",
     "memory add", "memory query", "classify predict", "classify train", "users add",
-    "users reset-password", "shutdown",
+    "users reset-password", "shutdown", "assets list THREAD_ID", "assets history THREAD_ID",
+    "kpis",
 ]  # fmt: skip
 """The examples this module runs, by their first words."""
 
@@ -112,6 +113,33 @@ def test_run_stop_and_resume_a_campaign(clone: Clone) -> None:
     assert "published" in out
     published = list((clone.root / ".brandloom" / "outbox" / thread_id).glob("*.receipt.json"))
     assert len(published) == 3  # a newsletter and 2 posts
+    _read_back_from_the_content_store(clone, thread_id)
+
+
+def _read_back_from_the_content_store(clone: Clone, thread_id: str) -> None:
+    """The published campaign as ``assets`` and ``kpis`` show it (the content store only)."""
+    assert (clone.root / ".brandloom" / "content.sqlite3").is_file()
+    done, out = run(clone, _with_thread(example("assets list THREAD_ID"), thread_id))
+    assert done.returncode == 0, out
+    statuses = re.findall(r"│\s*(newsletter|social_post-0[12])\s*│\s*\d+\s*│\s*(\w+)\s*│", out)
+    assert sorted(statuses) == [
+        ("newsletter", "published"), ("social_post-01", "published"),
+        ("social_post-02", "published"),
+    ], out  # fmt: skip
+
+    done, out = run(clone, _with_thread(example("assets history THREAD_ID"), thread_id))
+    assert done.returncode == 0, out
+    assert "History of newsletter" in out and "published" in out, out
+    assert "smollm2" in out, out  # the local model that wrote it
+    assert "approve by user:" in out, out  # the "a" answered at the review gate
+    assert str(clone.root / ".brandloom" / "outbox" / thread_id / "newsletter") in out, out
+
+    done, out = run(clone, example("kpis"))
+    assert done.returncode == 0, out
+    approved = re.search(r"approved assets\s*│\s*(\d+)", out)
+    assert approved and int(approved.group(1)) == 3, out
+    published_count = re.search(r"published assets\s*│\s*(\d+)", out)
+    assert published_count and int(published_count.group(1)) == 3, out
 
 
 def _started_thread(runner: subprocess.Popen[str], output: list[str]) -> str:

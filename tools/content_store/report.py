@@ -1,7 +1,7 @@
 """Rich tables of the store's read models, for ``brandloom assets list|history`` and ``kpis``.
 
-Not wired into the CLI yet: the commands call ``ContentStore.assets`` / ``lineage`` / ``kpis``
-and print what these functions return.
+``graph.cli_store`` calls ``ContentStore.assets`` / ``lineage`` / ``kpis`` and prints what these
+functions return.
 """
 
 from __future__ import annotations
