@@ -313,7 +313,8 @@ def doctor(
     width = max(len(finding.part) for finding in findings)
     for finding in findings:
         mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
-        console.print(f"{mark} {finding.part.ljust(width)}  {finding.detail}", highlight=False)
+        line = f"{mark} {finding.part.ljust(width)}  {finding.detail}"
+        console.print(line, highlight=False, soft_wrap=True)  # paths stay whole, never wrapped
     failed = [finding for finding in findings if not finding.ok]
     for finding in failed:
         print(f"error: {finding.part.strip()}: {finding.problem}", file=sys.stderr)

@@ -131,9 +131,8 @@ def test_brandloom_run_from_a_folder_outside_the_clone(clone: Clone, tmp_path: P
         doctor = clone.run(brandloom, "doctor", "--quick", cwd=elsewhere, timeout=120)
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert str(elsewhere / ".brandloom") in doctor.stdout
-        assert f"unix://{elsewhere / '.brandloom' / 'redis' / 'redis.sock'} (answers)" in (
-            doctor.stdout.replace("\n", "")
-        )
+        socket = elsewhere / ".brandloom" / "redis" / "redis.sock"
+        assert f"unix://{socket} (answers)" in doctor.stdout, doctor.stdout
     finally:
         shut = clone.run(brandloom, "shutdown", cwd=elsewhere, timeout=60)
     assert shut.returncode == 0, shut.stderr
