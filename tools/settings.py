@@ -34,8 +34,10 @@ class Settings(BaseSettings):
     checkpoint_ttl_seconds: int | None = None
     """Expire a campaign's checkpoints this long after last use; unset keeps them forever."""
     # --- checkpoint saver (graph/checkpoint) ---
-    checkpoint_keep_last: int | None = None
-    """Prune each campaign to its newest N checkpoints on every save; unset keeps all (forks)."""
+    checkpoint_keep_last: int = Field(default=0, ge=0)
+    """Keep each campaign's newest N checkpoints (pruned inside every save); 0 keeps them all.
+    Audit, trace and KPIs read the content store, so pruning loses none of them; forks and time
+    travel reach back N checkpoints only."""
     redis_cluster: bool = False
     """REDIS_URL names a node of a Redis Cluster: use the cluster clients."""
     checkpoint_lease_seconds: float = 30.0

@@ -28,6 +28,7 @@ from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
 from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, adrive
 from graph.checkpoint.lease import AsyncStopRequests, AsyncThreadLease
+from graph.checkpoint.link import AsyncLink
 from graph.checkpoint.listing import ListQuery
 from graph.checkpoint.plans import SaverScripts, ScriptCall, WriteCall
 from graph.checkpoint.wire import AsyncWire
@@ -40,12 +41,14 @@ T = TypeVar("T")
 class AsyncRedisSaver(RedisSaverFlows):
     """Asyncio twin of ``RedisSaver``; see ``RedisSaverBase`` for the options."""
 
-    def __init__(self, client: AsyncClient, **options: Any) -> None:
+    def __init__(
+        self, client: AsyncClient, *, link: AsyncLink | None = None, **options: Any
+    ) -> None:
         super().__init__(**options)
         self.client = client
         self._loop: asyncio.AbstractEventLoop | None = None
         self.scripts: SaverScripts[AsyncScript] = SaverScripts.register(client.register_script)
-        self._wire = AsyncWire(client)
+        self._wire: AsyncLink = link or AsyncWire(client)
 
     async def _run(self, script: AsyncScript, call: ScriptCall) -> Any:
         """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 import redis.asyncio
 
@@ -21,10 +23,10 @@ def open_savers(
     ``checkpoint_lease_seconds`` configure both savers.
     """
     url = redis_url(settings)
-    options = {
+    options: dict[str, Any] = {
         "prefix": prefix,
         "ttl_seconds": settings.checkpoint_ttl_seconds,
-        "keep_last": settings.checkpoint_keep_last,
+        "keep_last": settings.checkpoint_keep_last or None,  # 0: keep every checkpoint
         "lease_ttl_ms": round(settings.checkpoint_lease_seconds * 1000),
     }
     if settings.redis_cluster:

@@ -22,8 +22,8 @@ from langgraph.checkpoint.base import (
 
 from graph.checkpoint import codec, scripts
 from graph.checkpoint.base import RedisSaverBase, text
+from graph.checkpoint.link import Command
 from graph.checkpoint.listing import ListQuery
-from graph.checkpoint.wire import Command
 
 ScriptT = TypeVar("ScriptT")
 

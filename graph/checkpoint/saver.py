@@ -30,6 +30,7 @@ from graph.checkpoint import scripts
 from graph.checkpoint.base import redis_errors
 from graph.checkpoint.flows import PipelineStep, RedisSaverFlows, Step, drive
 from graph.checkpoint.lease import ThreadLease
+from graph.checkpoint.link import SyncLink
 from graph.checkpoint.listing import ListQuery
 from graph.checkpoint.plans import SaverScripts, ScriptCall, WriteCall
 from graph.checkpoint.wire import Wire
@@ -43,11 +44,11 @@ class RedisSaver(RedisSaverFlows):
     See ``RedisSaverBase`` for ``prefix``, ``ttl_seconds``, ``keep_last`` and ``serde``.
     """
 
-    def __init__(self, client: SyncClient, **options: Any) -> None:
+    def __init__(self, client: SyncClient, *, link: SyncLink | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.client = client
         self.scripts: SaverScripts[Script] = SaverScripts.register(client.register_script)
-        self._wire = Wire(client)
+        self._wire: SyncLink = link or Wire(client)
 
     def _run(self, script: Script, call: ScriptCall) -> Any:
         """EVALSHA directly (the hot path); on NOSCRIPT, redis-py's Script loads and retries."""

@@ -2,23 +2,25 @@
 
 redis-py's command path (pool checkout with a readiness poll, the retry wrapper, observability
 hooks, response callbacks) costs as much as the loopback round trip itself, and a campaign step
-makes two or three saver calls. The wires speak RESP2 themselves on sockets they open with the
-client's own settings (host and port or unix socket path, db, username and password, client
-name, timeouts, keep-alive) and let hiredis parse the replies:
+makes two or three saver calls: ``bench/wire.py`` measures, in one run, these wires against
+redis-py with hiredis sending the very same pipelined round trips (``link.py``). The wires speak
+RESP2 themselves on sockets they open with the client's own settings (host and port or unix
+socket path, db, username and password, client name, timeouts, keep-alive); hiredis packs the
+requests and ``hiredis.Reader`` parses the replies (public APIs only; ``reply_error`` turns an
+error reply into redis-py's public exception class):
 
 - ``Wire`` (sync) keeps one connection per concurrent caller (threads take one and put it back).
 - ``AsyncWire`` keeps one connection per event loop and pipelines concurrent calls on it
   (Redis answers in order).
 
 A client whose connections they cannot reproduce exactly (TLS, RESP3, a credential provider,
-decoded responses, a custom connection class) is used directly instead, and so is a Redis
-Cluster client (no single connection pool).
+decoded responses, a custom connection class) goes through redis-py (``link.ClientLink``)
+instead, and so does a Redis Cluster client (no single connection pool).
 
 Every command a saver sends this way is idempotent (the MULTI/EXEC of a put or of pending
 writes, EVALSHA of GET_TUPLE / LIST / TRIM, SADD, PEXPIRE), so when a connection fails the wire
-drops it and sends the commands once more through the client itself, where redis-py's reconnect
-and retry policy apply; what that raises is what the caller sees (and what it returns has been
-through the client's response callbacks: the savers read only EVALSHA replies, which have none).
+drops it and sends the commands once more through redis-py, where the client's reconnect and
+retry policy apply; what that raises is what the caller sees.
 """
 
 from __future__ import annotations
@@ -28,18 +30,23 @@ import os
 import socket
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import hiredis
 import redis
 import redis.asyncio
-from redis._parsers.base import BaseParser
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-Command = Sequence[Any]
-"""One Redis command with its arguments, e.g. ``("EVALSHA", sha, 2, key1, key2, ...)``."""
+from graph.checkpoint.link import AsyncClientLink, ClientLink, Command
+from graph.checkpoint.resp import (
+    ConnectionSettings,
+    SocketLink,
+    raise_first_error,
+    reply_error,
+    request,
+    transaction_request,
+)
 
 _BROKEN = (RedisConnectionError, RedisTimeoutError, OSError)
 """Failures after which a connection is dropped and the commands go through the client."""
@@ -48,74 +55,13 @@ _SYNC_CLASSES = (redis.Connection, redis.UnixDomainSocketConnection)
 _ASYNC_CLASSES = (redis.asyncio.Connection, redis.asyncio.UnixDomainSocketConnection)
 
 
-@dataclass(frozen=True)
-class _Settings:
-    """What a connection of the client needs: where, who, which db, how long to wait."""
-
-    host: str
-    port: int
-    path: str | None
-    db: int
-    username: str | None
-    password: str | None
-    client_name: str | None
-    timeout: float | None
-    connect_timeout: float | None
-    keepalive: bool
-
-    @classmethod
-    def mirror(
-        cls,
-        client: Any,
-        single_node: type[redis.Redis] | type[redis.asyncio.Redis],
-        plain: tuple[type, ...],
-    ) -> _Settings | None:
-        """The client's settings, or None when a wire connection would differ from its own."""
-        if not isinstance(client, single_node):
-            return None
-        pool = client.connection_pool
-        kwargs = pool.connection_kwargs
-        if (
-            pool.connection_class not in plain
-            or kwargs.get("credential_provider") is not None
-            or str(kwargs.get("protocol") or 2) != "2"
-            or kwargs.get("decode_responses")
-            or kwargs.get("socket_keepalive_options")
-        ):
-            return None
-        return cls(
-            host=kwargs.get("host") or "localhost",
-            port=int(kwargs.get("port") or 6379),
-            path=kwargs.get("path"),
-            db=int(kwargs.get("db") or 0),
-            username=kwargs.get("username"),
-            password=kwargs.get("password"),
-            client_name=kwargs.get("client_name"),
-            timeout=kwargs.get("socket_timeout"),
-            connect_timeout=kwargs.get("socket_connect_timeout") or kwargs.get("socket_timeout"),
-            keepalive=bool(kwargs.get("socket_keepalive")),
-        )
-
-    def handshake(self) -> list[Command]:
-        """AUTH, SELECT and CLIENT SETNAME, as the client's own connections send them."""
-        commands: list[Command] = []
-        if self.password is not None:
-            user = (self.username,) if self.username else ()
-            commands.append(("AUTH", *user, self.password))
-        if self.db:
-            commands.append(("SELECT", self.db))
-        if self.client_name:
-            commands.append(("CLIENT", "SETNAME", self.client_name))
-        return commands
-
-
 class Wire:
     """Lean request/reply for a sync client (thread-safe: a connection per concurrent call)."""
 
     def __init__(self, client: redis.Redis | redis.RedisCluster) -> None:
-        self._client = client
-        self._settings = _Settings.mirror(client, redis.Redis, _SYNC_CLASSES)
-        self._idle: list[_SocketLink] = []
+        self._client = ClientLink(client)
+        self._settings = ConnectionSettings.mirror(client, redis.Redis, _SYNC_CLASSES)
+        self._idle: list[SocketLink] = []
         self._pid = os.getpid()
         self.round_trips = 0
         """Requests written on the wire's own connections (one per call)."""
@@ -124,12 +70,12 @@ class Wire:
         """Send one command; its reply (an error reply raises, as redis-py does)."""
         if self._settings is not None:
             try:
-                replies = self._exchange(*_request([command]))
+                replies = self._exchange(*request([command]))
             except _BROKEN:
                 pass
             else:
-                return _raise_first_error(replies)[0]
-        return self._client.execute_command(*command)
+                return raise_first_error(replies)[0]
+        return self._client.call(command)
 
     def transaction(self, body: Sequence[Command], ahead: Sequence[Command] = ()) -> list[Any]:
         """``ahead``, then ``body`` in MULTI/EXEC, in one round trip; EXEC's replies.
@@ -138,14 +84,12 @@ class Wire:
         """
         if self._settings is not None:
             try:
-                replies = self._exchange(*_transaction_request(ahead, body))
+                replies = self._exchange(*transaction_request(ahead, body))
             except _BROKEN:
                 pass
             else:
-                return _raise_first_error(_raise_first_error(replies)[-1])
-        if ahead:
-            _raise_first_error(_client_pipeline(self._client, ahead, transaction=False).execute())
-        return _raise_first_error(_client_pipeline(self._client, body, transaction=True).execute())
+                return raise_first_error(raise_first_error(replies)[-1])
+        return self._client.transaction(body, ahead)
 
     def _exchange(self, payload: bytes, count: int) -> list[Any]:
         if self._pid != os.getpid():  # a forked child must not share its parent's sockets
@@ -154,7 +98,7 @@ class Wire:
             link = self._idle.pop()  # list.pop/append are atomic: no lock needed
         except IndexError:
             assert self._settings is not None
-            link = _SocketLink(self._settings)
+            link = SocketLink(self._settings)
         try:
             self.round_trips += 1
             replies = link.exchange(payload, count)
@@ -169,64 +113,12 @@ class Wire:
             self._idle.pop().close()
 
 
-class _SocketLink:
-    """One blocking RESP2 connection."""
-
-    def __init__(self, settings: _Settings) -> None:
-        self._reader = hiredis.Reader(replyError=BaseParser.parse_error)
-        try:
-            if settings.path:
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(settings.connect_timeout)
-                sock.connect(settings.path)
-            else:
-                address = (settings.host, settings.port)
-                sock = socket.create_connection(address, timeout=settings.connect_timeout)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                if settings.keepalive:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        except OSError as exc:
-            raise RedisConnectionError(f"could not connect to Redis: {exc}") from exc
-        sock.settimeout(settings.timeout)
-        self._sock = sock
-        handshake = settings.handshake()
-        if handshake:
-            try:
-                _raise_first_error(self.exchange(*_request(handshake)))
-            except BaseException:
-                self.close()
-                raise
-
-    def exchange(self, payload: bytes, count: int) -> list[Any]:
-        """Write ``payload`` (``count`` commands) at once, read ``count`` replies."""
-        try:
-            self._sock.sendall(payload)
-            replies: list[Any] = []
-            while len(replies) < count:
-                reply = self._reader.gets()
-                if reply is False:
-                    data = self._sock.recv(65536)
-                    if not data:
-                        raise RedisConnectionError("connection to Redis closed by the server")
-                    self._reader.feed(data)
-                else:
-                    replies.append(reply)
-        except TimeoutError as exc:
-            raise RedisTimeoutError("Timeout reading from Redis") from exc
-        except OSError as exc:
-            raise RedisConnectionError(f"connection to Redis failed: {exc}") from exc
-        return replies
-
-    def close(self) -> None:
-        self._sock.close()
-
-
 class AsyncWire:
     """Pipelined RESP2 for an asyncio client: one connection per event loop."""
 
     def __init__(self, client: redis.asyncio.Redis | redis.asyncio.RedisCluster) -> None:
-        self._client = client
-        self._settings = _Settings.mirror(client, redis.asyncio.Redis, _ASYNC_CLASSES)
+        self._client = AsyncClientLink(client)
+        self._settings = ConnectionSettings.mirror(client, redis.asyncio.Redis, _ASYNC_CLASSES)
         self.round_trips = 0
         """Requests written on the wire's own connections (one per call)."""
         self._links: dict[asyncio.AbstractEventLoop, _Link] = {}
@@ -235,12 +127,12 @@ class AsyncWire:
         """``Wire.call`` for asyncio."""
         if self._settings is not None:
             try:
-                replies = await self._exchange(*_request([command]))
+                replies = await self._exchange(*request([command]))
             except _BROKEN:
                 pass
             else:
-                return _raise_first_error(replies)[0]
-        return await self._client.execute_command(*command)
+                return raise_first_error(replies)[0]
+        return await self._client.call(command)
 
     async def transaction(
         self, body: Sequence[Command], ahead: Sequence[Command] = ()
@@ -248,16 +140,12 @@ class AsyncWire:
         """``Wire.transaction`` for asyncio."""
         if self._settings is not None:
             try:
-                replies = await self._exchange(*_transaction_request(ahead, body))
+                replies = await self._exchange(*transaction_request(ahead, body))
             except _BROKEN:
                 pass
             else:
-                return _raise_first_error(_raise_first_error(replies)[-1])
-        if ahead:
-            pipe = _client_pipeline(self._client, ahead, transaction=False)
-            _raise_first_error(await pipe.execute())
-        pipe = _client_pipeline(self._client, body, transaction=True)
-        return _raise_first_error(await pipe.execute())
+                return raise_first_error(raise_first_error(replies)[-1])
+        return await self._client.transaction(body, ahead)
 
     async def _exchange(self, payload: bytes, count: int) -> list[Any]:
         loop = asyncio.get_running_loop()
@@ -280,10 +168,10 @@ class AsyncWire:
 class _Link(asyncio.Protocol):
     """One asyncio RESP2 connection: requests written as they come, replies matched in order."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, settings: _Settings) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, settings: ConnectionSettings) -> None:
         self._loop = loop
         self._settings = settings
-        self._reader = hiredis.Reader(replyError=BaseParser.parse_error)
+        self._reader = hiredis.Reader(replyError=reply_error)
         self._waiting: deque[asyncio.Future[Any]] = deque()
         self._transport: asyncio.Transport | None = None
         self._outbox: list[bytes] = []
@@ -308,7 +196,7 @@ class _Link(asyncio.Protocol):
         handshake = settings.handshake()
         if handshake:
             try:
-                _raise_first_error(await self.send(*_request(handshake)))
+                raise_first_error(await self.send(*request(handshake)))
             except BaseException as exc:
                 self._lose(RedisConnectionError(f"Redis refused the connection setup: {exc}"))
                 raise
@@ -375,36 +263,3 @@ class _Link(asyncio.Protocol):
         self.closed = True
         if self._transport is not None:
             self._transport.close()
-
-
-_MULTI = hiredis.pack_command(("MULTI",))
-_EXEC = hiredis.pack_command(("EXEC",))
-
-
-def _request(commands: Sequence[Command]) -> tuple[bytes, int]:
-    """RESP encoding of ``commands`` (str, bytes and int arguments) and their number."""
-    return b"".join([hiredis.pack_command(tuple(c)) for c in commands]), len(commands)
-
-
-def _transaction_request(ahead: Sequence[Command], body: Sequence[Command]) -> tuple[bytes, int]:
-    """``ahead``, then ``body`` between MULTI and EXEC: the payload and its command count."""
-    before, before_count = _request(ahead)
-    inside, inside_count = _request(body)
-    return before + _MULTI + inside + _EXEC, before_count + inside_count + 2
-
-
-def _client_pipeline(client: Any, commands: Sequence[Command], *, transaction: bool) -> Any:
-    """A redis-py pipeline of the client with ``commands`` queued (the caller executes it)."""
-    pipe = client.pipeline(transaction=transaction)
-    for command in commands:
-        pipe.execute_command(*command)
-    return pipe
-
-
-def _raise_first_error(replies: list[Any]) -> list[Any]:
-    """``replies``, unless one is an error (an error reply, or a failure a client pipeline
-    returned in place of a reply): then the first of them raises."""
-    for reply in replies:
-        if isinstance(reply, Exception):
-            raise reply
-    return replies
