@@ -8,6 +8,9 @@ One run compares, side by side, on the spring-launch brief (12 deliverables):
   verifier, review gate, publish gate, publisher into a temp outbox);
 - ``graph + RedisSaver``: the same on Brandloom's Redis saver (embedded Redis on a unix socket,
   ``durability="sync"``, with the thread lease and the Redis content event log);
+- ``graph + RedisSaver, keep_last=1``: the same with ``BRANDLOOM_CHECKPOINT_KEEP_LAST=1`` (each
+  put prunes the thread to its newest checkpoint inside the same transaction): the price of
+  pruning;
 - ``graph + InMemorySaver + AutoGen specialists``: the real specialist stack (AutoGen
   ``AssistantAgent`` per call, retry layer, trace events) on the zero-latency ``scripted:echo``
   model: the cost of the agent layer on top of the graph.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -103,7 +107,8 @@ async def graph_campaign(
     )
     elapsed = (time.perf_counter() - started) * 1000
     assert outcome.phase == "published", outcome
-    return elapsed, len(service.history(thread_id, limit=10_000))
+    newest = service.history(thread_id, limit=1)[0]
+    return elapsed, newest.step + 2  # steps count from -1 (the input): pruning changes nothing
 
 
 async def measure(name: str, service: CampaignService, campaigns: int) -> dict[str, Any]:
@@ -131,12 +136,19 @@ def _service(settings: Settings, root: Path, checkpointer: Any | None) -> Campai
     )
 
 
-def report(direct_ms: float, arms: list[dict[str, Any]], campaigns: int) -> str:
+def _load() -> str:
+    """The machine's load average (1/5/15 min): figures from a busy machine are noisy."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def report(direct_ms: float, arms: list[dict[str, Any]], campaigns: int, load: str) -> str:
     lines = [
         "# Graph overhead (zero-latency scripted specialist)",
         "",
         f"Spring-launch brief, 12 deliverables, full campaign (plan gate -> fan-out -> verify -> "
-        f"review gate -> publish gate -> publisher); median of {campaigns} campaigns per arm.",
+        f"review gate -> publish gate -> publisher); median of {campaigns} campaigns per arm. "
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average (1/5/15 min) "
+        f"{load} at start, {_load()} at the end.",
         "",
         "| arm | wall ms / campaign | checkpoints | overhead ms / step over direct |",
         "|---|---:|---:|---:|",
@@ -158,6 +170,7 @@ def report(direct_ms: float, arms: list[dict[str, Any]], campaigns: int) -> str:
 
 
 async def main(campaigns: int) -> str:
+    started_load = _load()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         server = EmbeddedRedis(root / "redis")
@@ -173,6 +186,10 @@ async def main(campaigns: int) -> str:
             redis_arm = await measure(
                 "graph + RedisSaver (sync)", _service(settings, root, None), campaigns
             )
+            pruned = settings.model_copy(update={"checkpoint_keep_last": 1})
+            pruned_arm = await measure(
+                "graph + RedisSaver (sync), keep_last=1", _service(pruned, root, None), campaigns
+            )
             agents_arm = await measure(
                 "graph + InMemorySaver + AutoGen specialists",
                 _agents_service(settings, root),
@@ -180,7 +197,8 @@ async def main(campaigns: int) -> str:
             )
         finally:
             server.stop()
-    return report(direct, [memory_arm, redis_arm, agents_arm], campaigns)
+    arms = [memory_arm, redis_arm, pruned_arm, agents_arm]
+    return report(direct, arms, campaigns, started_load)
 
 
 def _agents_service(settings: Settings, root: Path) -> CampaignService:

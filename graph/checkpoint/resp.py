@@ -152,14 +152,16 @@ _ERROR_CLASSES: dict[str, type[Exception]] = {
     "NOAUTH": AuthenticationError,
     "WRONGPASS": AuthenticationError,
     "NOPERM": NoPermissionError,
+    "ERR": ResponseError,
 }
 """Error-reply codes the savers' callers tell apart, as redis-py's own parser classes them."""
 
 
 def reply_error(message: str) -> Exception:
-    """The redis-py exception for an error reply (``"NOSCRIPT No matching script..."``)."""
-    code, _, rest = message.partition(" ")
-    error_class = _ERROR_CLASSES.get(code)
+    """The redis-py exception for an error reply (``"NOSCRIPT No matching script..."``): the
+    class and message redis-py's own parser gives (a known code is stripped, others kept)."""
+    code, space, rest = message.partition(" ")
+    error_class = _ERROR_CLASSES.get(code) if space else None
     if error_class is None:
         return ResponseError(message)
     return error_class(rest)

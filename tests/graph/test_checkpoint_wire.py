@@ -13,9 +13,16 @@ from pathlib import Path
 import pytest
 import redis
 import redis.asyncio
-from redis.exceptions import ResponseError
+from redis.exceptions import (
+    AuthenticationError,
+    ExecAbortError,
+    NoScriptError,
+    ReadOnlyError,
+    ResponseError,
+)
 
 from graph.checkpoint import AsyncRedisSaver, RedisSaver
+from graph.checkpoint.resp import reply_error
 from graph.checkpoint.wire import AsyncWire, Wire
 from tests.graph.checkpoint_support import build_review_graph, thread_config, unique_prefix
 from tools.errors import StoreError
@@ -272,3 +279,30 @@ async def test_concurrent_async_calls_each_get_their_own_reply(
     await client.delete(key)
     await wire.aclose()
     await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("reply", "error_class", "message"),
+    [
+        ("NOSCRIPT No matching script.", NoScriptError, "No matching script."),
+        ("EXECABORT Transaction discarded", ExecAbortError, "Transaction discarded"),
+        ("READONLY You can't write", ReadOnlyError, "You can't write"),
+        ("WRONGPASS invalid username-password pair", AuthenticationError, "invalid username"),
+        ("ERR unknown command 'NOPE'", ResponseError, "unknown command 'NOPE'"),
+        ("WRONGTYPE Operation against a key", ResponseError, "WRONGTYPE Operation against"),
+        ("OOPS", ResponseError, "OOPS"),
+    ],
+)
+def test_error_replies_become_the_exceptions_redis_py_raises(
+    reply: str, error_class: type[Exception], message: str
+) -> None:
+    """The wire parses with hiredis alone (no private redis-py parser): the callers still see
+    redis-py's public exception classes, with redis-py's messages."""
+    error = reply_error(reply)
+    assert type(error) is error_class and str(error).startswith(message)
+
+
+def test_the_wire_imports_no_private_redis_module() -> None:
+    for module in ("wire", "resp", "link"):
+        source = (Path(__file__).parents[2] / "graph" / "checkpoint" / f"{module}.py").read_text()
+        assert "redis._" not in source and "from redis._" not in source, module
