@@ -4,8 +4,11 @@ One run compares, side by side, on the spring-launch brief (12 deliverables):
 
 - ``direct``: the same work without LangGraph (specialist call + deterministic checks per
   asset, in a plain loop) - the floor;
-- ``graph + InMemorySaver``: the campaign graph through ``CampaignService`` (plan gate, fan-out,
-  verifier, review gate, publish gate, publisher into a temp outbox);
+- ``graph + InMemorySaver, in-memory content store``: the campaign graph through
+  ``CampaignService`` (plan gate, fan-out, verifier, review gate, publish gate, publisher into a
+  temp outbox), recording into ``InMemoryContentStore``: the engine alone;
+- ``graph + InMemorySaver``: the same recording into the default content store (SQLite under
+  the data dir): the difference is the store of record's cost;
 - ``graph + RedisSaver``: the same on Brandloom's Redis saver (embedded Redis on a unix socket,
   ``durability="sync"``, with the thread lease and the Redis content event log);
 - ``graph + RedisSaver, keep_last=1``: the same with ``BRANDLOOM_CHECKPOINT_KEEP_LAST=1`` (each
@@ -43,6 +46,7 @@ from graph.planner import build_plan
 from graph.service import CampaignService
 from tools.checks import run_checks, word_count
 from tools.connectors.outbox.v1 import OutboxConnector
+from tools.content_store import ContentStore, InMemoryContentStore
 from tools.event_log import InMemoryEventLog
 from tools.events import TraceEvent
 from tools.redis_server import EmbeddedRedis
@@ -123,10 +127,18 @@ async def measure(name: str, service: CampaignService, campaigns: int) -> dict[s
     }
 
 
-def _service(settings: Settings, root: Path, checkpointer: Any | None) -> CampaignService:
+def _service(
+    settings: Settings,
+    root: Path,
+    checkpointer: Any | None,
+    content_store: ContentStore | None = None,
+) -> CampaignService:
+    """The campaign service on ``checkpointer`` (None: the Redis saver of the settings) and
+    ``content_store`` (None: the settings' store, SQLite under the data dir)."""
     specialist = ZeroLatencySpecialist()
     return CampaignService.open(
         settings,
+        content_store=content_store,
         specialists=dict.fromkeys(KINDS, specialist),
         checkpointer=checkpointer,
         connector=OutboxConnector(root / "outbox"),
@@ -180,6 +192,10 @@ async def main(campaigns: int) -> str:
             direct = statistics.median(
                 [await direct_campaign(ZeroLatencySpecialist()) for _ in range(campaigns)]
             )
+            in_memory = _service(settings, root, InMemorySaver(), InMemoryContentStore())
+            bare_arm = await measure(
+                "graph + InMemorySaver, in-memory content store", in_memory, campaigns
+            )
             memory_arm = await measure(
                 "graph + InMemorySaver", _service(settings, root, InMemorySaver()), campaigns
             )
@@ -197,7 +213,7 @@ async def main(campaigns: int) -> str:
             )
         finally:
             server.stop()
-    arms = [memory_arm, redis_arm, pruned_arm, agents_arm]
+    arms = [bare_arm, memory_arm, redis_arm, pruned_arm, agents_arm]
     return report(direct, arms, campaigns, started_load)
 
 
