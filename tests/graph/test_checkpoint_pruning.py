@@ -10,6 +10,7 @@ read) is the same event for event.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -21,7 +22,10 @@ import redis
 
 from graph.checkpoint import RedisSaver
 from graph.service import CampaignService
+from tests.fakes import hanging_openai_server
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
+from tests.graph.test_crash_resume import Campaign
+from tests.graph.test_crash_resume import _wait_for as wait_for
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.content_store import InMemoryContentStore
 from tools.errors import NotFoundError
@@ -204,3 +208,41 @@ def _brandloom(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
         timeout=300,
         cwd=Path(__file__).resolve().parents[2],
     )
+
+
+class _PrunedCampaign(Campaign):
+    """A CLI campaign whose every process runs with KEEP_LAST=1."""
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        return super().env(BRANDLOOM_CHECKPOINT_KEEP_LAST="1", **overrides)
+
+
+@pytest.mark.slow
+def test_a_pruned_campaign_killed_mid_step_resumes_and_publishes_everything_once(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL while the fan-out's model calls are in flight, then ``brandloom resume``: the
+    one checkpoint kept is the one the run resumes from."""
+    campaign = _PrunedCampaign(tmp_path, "crash-pruned")
+    try:
+        with hanging_openai_server(120) as (base_url, called):
+            proc = campaign.start_run(
+                BRANDLOOM_MODEL_WRITER="openai:gpt-4.1-mini", OPENAI_BASE_URL=base_url
+            )
+            wait_for(called.is_set, "the first model call", proc)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        assert campaign.checkpoint_count() == 1
+
+        resumed = campaign.resume()
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        assert "published" in resumed.stdout
+        receipts = campaign.receipts()
+        outbox = campaign.data_dir / "outbox" / campaign.thread_id
+        assert len(receipts) >= 10 and len(list(outbox.glob("*.md"))) == len(receipts)
+        assert campaign.checkpoint_count() == 1
+        listed = _brandloom(campaign.env(), "assets", "list", campaign.thread_id)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.count("published") == len(receipts), listed.stdout
+    finally:
+        campaign.redis.stop()
