@@ -39,7 +39,8 @@ T = TypeVar("T")
 
 
 class AsyncRedisSaver(RedisSaverFlows):
-    """Asyncio twin of ``RedisSaver``; see ``RedisSaverBase`` for the options."""
+    """Asyncio twin of ``RedisSaver``; see ``RedisSaverBase`` for the options and ``RedisSaver``
+    for ``link`` (default: ``AsyncWire``)."""
 
     def __init__(
         self, client: AsyncClient, *, link: AsyncLink | None = None, **options: Any

@@ -42,6 +42,8 @@ class RedisSaver(RedisSaverFlows):
     """Checkpoints, pending writes and channel blobs of each thread in two Redis keys.
 
     See ``RedisSaverBase`` for ``prefix``, ``ttl_seconds``, ``keep_last`` and ``serde``.
+    ``link`` sends the hot-path commands (default: ``Wire``, the saver's own connections;
+    ``link.ClientLink`` sends the same round trips through redis-py, as ``bench/wire.py`` does).
     """
 
     def __init__(self, client: SyncClient, *, link: SyncLink | None = None, **options: Any) -> None:
