@@ -48,7 +48,7 @@ async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> 
             continue
         started = runtime.context.clock()
         receipt = await asyncio.to_thread(connector.publish, publish_item(thread_id, asset))
-        transition(runtime, thread_id, asset, "published", actor=connector.name)
+        transition(runtime, thread_id, asset, "published", actor=receipt.connector)
         published[asset["asset_id"]] = {
             **asset,
             "status": "published",
@@ -58,7 +58,7 @@ async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> 
             kind="publish",
             thread_id=thread_id,
             node="publisher",
-            agent=connector.name,
+            agent=receipt.connector,
             asset_id=asset["asset_id"],
             latency_ms=(runtime.context.clock() - started) * 1000,
             summary=f"v{asset['version']} -> {receipt.location} (receipt {receipt.receipt_id})",
