@@ -94,7 +94,7 @@ class Caller:
             if attempt < self.max_retries:
                 self._wait(attempt, retry_after)
         raise ConnectorUnavailable(
-            self.connector, self._clean(f"{last} after {self.max_retries + 1} attempts")
+            self.connector, self.clean(f"{last} after {self.max_retries + 1} attempts")
         )
 
     def _wait(self, attempt: int, retry_after: float | None) -> None:
@@ -106,12 +106,13 @@ class Caller:
         status = response.status_code
         if status < 400:
             return
-        message = self._clean(f"HTTP {status}: {remote_message(response)}")
+        message = self.clean(f"HTTP {status}: {remote_message(response)}")
         if status in (401, 403):
             raise ConnectorAuthFailed(self.connector, message, status=status)
         raise PublishRefused(self.connector, message, status=status)
 
-    def _clean(self, text: str) -> str:
+    def clean(self, text: str) -> str:
+        """``text`` as one line with this caller's secrets redacted."""
         return redact(text, self.secrets)
 
 

@@ -26,6 +26,7 @@ from tools.settings import Settings
 CONNECTORS: dict[str, str] = {
     "outbox/v1": "tools.connectors.outbox.v1",
     "webhook/v1": "tools.connectors.webhook.v1",
+    "shopify/v2026_01": "tools.connectors.shopify.v2026_01",
 }
 """``name/version`` -> module with ``from_settings``."""
 
