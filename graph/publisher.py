@@ -16,6 +16,8 @@ from graph.context import CampaignContext
 from graph.records import current_version, emit, transition
 from graph.state import AssetRecord, CampaignState
 from tools.connectors.base import PublishItem
+from tools.connectors.errors import PublishRefused
+from tools.connectors.failures import refused_asset
 from tools.events import TraceEvent
 
 
@@ -47,7 +49,11 @@ async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> 
         if asset["status"] != "approved" or current_version(asset) is None:
             continue
         started = runtime.context.clock()
-        receipt = await asyncio.to_thread(connector.publish, publish_item(thread_id, asset))
+        try:
+            receipt = await asyncio.to_thread(connector.publish, publish_item(thread_id, asset))
+        except PublishRefused as refused:  # this asset fails; a connector down still raises
+            published[asset["asset_id"]] = refused_asset(runtime, thread_id, asset, refused)
+            continue
         transition(runtime, thread_id, asset, "published", actor=receipt.connector)
         published[asset["asset_id"]] = {
             **asset,

@@ -82,9 +82,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_receiver(secret: str) -> Iterator[Receiver]:
-    receiver = Receiver(secret)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+def running_receiver(secret: str, receiver: Receiver | None = None) -> Iterator[Receiver]:
+    """Serve ``receiver`` (a new one by default; an old one: same port, same objects)."""
+    receiver = receiver or Receiver(secret)
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0]) if receiver.url else 0
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
