@@ -185,6 +185,14 @@ class Settings(BaseSettings):
     """Admin API access token of the Shopify app."""
     shopify_bulk_threshold: int = Field(default=50, ge=1)
     """Jobs with at least this many products go through a bulk operation (JSONL upload)."""
+    wordpress_url: str | None = None
+    """Site URL of the WordPress that ``wordpress/v2`` publishes to."""
+    wordpress_user: str | None = None
+    """WordPress user name the application password belongs to."""
+    wordpress_app_password: SecretStr | None = None
+    """WordPress application password (Users > Profile > Application Passwords)."""
+    wordpress_post_type: Literal["posts", "pages"] = "posts"
+    """What ``wordpress/v2`` creates: posts or pages."""
 
     @field_validator("data_dir", "triage_dir", mode="after")
     @classmethod

@@ -27,6 +27,7 @@ CONNECTORS: dict[str, str] = {
     "outbox/v1": "tools.connectors.outbox.v1",
     "webhook/v1": "tools.connectors.webhook.v1",
     "shopify/v2026_01": "tools.connectors.shopify.v2026_01",
+    "wordpress/v2": "tools.connectors.wordpress.v2",
 }
 """``name/version`` -> module with ``from_settings``."""
 
