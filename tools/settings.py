@@ -193,6 +193,10 @@ class Settings(BaseSettings):
     """WordPress application password (Users > Profile > Application Passwords)."""
     wordpress_post_type: Literal["posts", "pages"] = "posts"
     """What ``wordpress/v2`` creates: posts or pages."""
+    ghost_url: str | None = None
+    """Site URL of the Ghost that ``ghost/v5`` publishes to."""
+    ghost_admin_key: SecretStr | None = None
+    """Admin API key of a Ghost custom integration (``<id>:<hex secret>``)."""
 
     @field_validator("data_dir", "triage_dir", mode="after")
     @classmethod

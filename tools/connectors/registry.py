@@ -28,6 +28,7 @@ CONNECTORS: dict[str, str] = {
     "webhook/v1": "tools.connectors.webhook.v1",
     "shopify/v2026_01": "tools.connectors.shopify.v2026_01",
     "wordpress/v2": "tools.connectors.wordpress.v2",
+    "ghost/v5": "tools.connectors.ghost.v5",
 }
 """``name/version`` -> module with ``from_settings``."""
 

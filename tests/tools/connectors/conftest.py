@@ -108,3 +108,85 @@ class FaultyTransport(httpx.BaseTransport):
                 raise httpx.ReadTimeout("scripted timeout", request=request)
             return httpx.Response(status, headers=headers, json={"message": "scripted"})
         return self.inner.handle_request(request)
+
+
+@dataclass(frozen=True)
+class GhostSite:
+    url: str
+    admin_key: str
+    started_seconds: float
+    """Server start (migrations of a fresh SQLite database) plus owner and integration set-up."""
+
+
+GHOST = CACHE / "ghost"
+
+
+@pytest.fixture(scope="session")
+def ghost(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GhostSite]:
+    """A real Ghost on SQLite (Node 22), fresh content folder, started once per session."""
+    node = GHOST / "node22" / "node_modules" / "node" / "bin" / "node"
+    app = GHOST / "app"
+    if not node.is_file() or not (app / ".installed").is_file():
+        pytest.fail("Ghost or Node 22 is missing: run `make ghost-deps`", pytrace=False)
+    content = tmp_path_factory.mktemp("ghost") / "content"
+    shutil.copytree(app / "content", content)
+    (content / "data").mkdir(exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "NODE_ENV": "development", "url": url, "server__host": "127.0.0.1",
+        "server__port": str(port), "database__client": "sqlite3",
+        "database__connection__filename": str(content / "data" / "ghost.db"),
+        "paths__contentPath": str(content), "logging__level": "error",
+        "security__staffDeviceVerification": "false", "privacy__useUpdateCheck": "false",
+        "mail__transport": "stub",
+    }  # fmt: skip
+    started = time.monotonic()
+    log = (content / "ghost.log").open("w")
+    server = subprocess.Popen(
+        [str(node), "index.js"], cwd=app, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for_ghost(url, server, content / "ghost.log")
+        admin_key = _ghost_admin_key(url)
+        yield GhostSite(url, admin_key, time.monotonic() - started)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _wait_for_ghost(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"Ghost exited: {log.read_text()[-2000:]}", pytrace=False)
+        try:
+            if httpx.get(f"{url}/ghost/api/admin/site/", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"Ghost at {url} did not start in 300 s: {log.read_text()[-2000:]}", pytrace=False)
+
+
+def _ghost_admin_key(url: str) -> str:
+    """Owner set-up, a staff session, and a custom integration's admin API key."""
+    api = f"{url}/ghost/api/admin"
+    with httpx.Client(headers={"Origin": url, "Accept-Version": "v5.0"}, timeout=60) as client:
+        owner = {"name": "Owner", "email": "owner@example.test", "password": "Brandloom-test-1!"}
+        client.post(
+            f"{api}/authentication/setup/", json={"setup": [owner | {"blogTitle": "Brandloom"}]}
+        ).raise_for_status()
+        login = {"username": owner["email"], "password": owner["password"]}
+        client.post(f"{api}/session/", json=login).raise_for_status()
+        made = client.post(
+            f"{api}/integrations/?include=api_keys", json={"integrations": [{"name": "brandloom"}]}
+        )
+        made.raise_for_status()
+        keys = made.json()["integrations"][0]["api_keys"]
+        admin = next(k for k in keys if k["type"] == "admin")
+        return f"{admin['id']}:{admin['secret']}"
