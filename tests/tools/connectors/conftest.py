@@ -100,6 +100,8 @@ class FaultyTransport(httpx.BaseTransport):
         self.inner = httpx.HTTPTransport()
         self.faults: list[tuple[int, dict[str, str]]] = []
         """(status, headers); status 0 raises a read timeout."""
+        self.statuses: list[int] = []
+        """Status of every answer the real server gave."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.faults:
@@ -107,7 +109,9 @@ class FaultyTransport(httpx.BaseTransport):
             if status == 0:
                 raise httpx.ReadTimeout("scripted timeout", request=request)
             return httpx.Response(status, headers=headers, json={"message": "scripted"})
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        self.statuses.append(response.status_code)
+        return response
 
 
 @dataclass(frozen=True)
@@ -189,4 +193,5 @@ def _ghost_admin_key(url: str) -> str:
         made.raise_for_status()
         keys = made.json()["integrations"][0]["api_keys"]
         admin = next(k for k in keys if k["type"] == "admin")
-        return f"{admin['id']}:{admin['secret']}"
+        secret = str(admin["secret"])  # Ghost 6 answers the whole key, ``<id>:<hex secret>``
+        return secret if ":" in secret else f"{admin['id']}:{secret}"

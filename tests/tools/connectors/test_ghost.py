@@ -90,7 +90,7 @@ def test_crash_between_create_and_receipt_then_resume(ghost: GhostSite, tmp_path
 def test_update_after_a_human_edit_re_reads_updated_at_on_409(
     ghost: GhostSite, tmp_path: Path
 ) -> None:
-    gh, _, _ = connector(ghost, tmp_path, live=True)
+    gh, _, transport = connector(ghost, tmp_path, live=True)
     first = gh.publish(item("news-d"))
     stale = gh.find(item("news-d"), first)
     assert stale is not None
@@ -101,6 +101,7 @@ def test_update_after_a_human_edit_re_reads_updated_at_on_409(
     (post,) = admin(ghost, "GET", f"posts/{first.remote_id}/?formats=html")["posts"]
     assert second.remote_id == first.remote_id and "Version two." in post["html"]
     assert post["status"] == "published" and post["title"] == "Spring linen"
+    assert transport.statuses[-3:] == [409, 200, 200]  # collision, re-read, update
 
 
 def test_429_5xx_and_timeouts_are_retried(ghost: GhostSite, tmp_path: Path) -> None:

