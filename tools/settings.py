@@ -161,7 +161,7 @@ class Settings(BaseSettings):
 
     # --- publishing connectors (tools/connectors; owner: CONNECTORS engineer, issue 15) ----
     connectors: dict[str, str] = Field(default_factory=dict)
-    """Channel -> connector ``name/version`` as JSON (``{"newsletter": "ghost/v5"}``); a
+    """Channel -> connector ``name/version`` as JSON (``{"email": "ghost/v5"}``); a
     channel not listed uses ``connector_default``."""
     connector_default: str = "outbox/v1"
     """Connector of every channel ``connectors`` does not name."""
