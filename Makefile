@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo stop cli test lint typecheck unit browser-deps bench clean
+.PHONY: run demo stop cli test lint typecheck unit browser-deps wordpress-deps ghost-deps bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
 
+# A real WordPress for tests/tools/connectors: PHP from Debian, WordPress files unpacked into
+# ~/.cache/brandloom/wordpress (outside the clone, reused), the machine's MariaDB on :3306.
+wordpress-deps:
+	@bash tests/tools/connectors/wordpress/install.sh
+
+# A real Ghost on SQLite: Node 22 and Ghost's npm tarball installed with pnpm into
+# ~/.cache/brandloom/ghost (about 5 minutes and 600 MB the first time, then reused).
+ghost-deps:
+	@bash tests/tools/connectors/ghost/install.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -45,7 +55,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: $(STAMP) browser-deps lint typecheck unit
+test: $(STAMP) browser-deps wordpress-deps ghost-deps lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)

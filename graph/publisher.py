@@ -16,6 +16,8 @@ from graph.context import CampaignContext
 from graph.records import current_version, emit, transition
 from graph.state import AssetRecord, CampaignState
 from tools.connectors.base import PublishItem
+from tools.connectors.errors import PublishRefused
+from tools.connectors.failures import refused_asset
 from tools.events import TraceEvent
 
 
@@ -47,8 +49,12 @@ async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> 
         if asset["status"] != "approved" or current_version(asset) is None:
             continue
         started = runtime.context.clock()
-        receipt = await asyncio.to_thread(connector.publish, publish_item(thread_id, asset))
-        transition(runtime, thread_id, asset, "published", actor=connector.name)
+        try:
+            receipt = await asyncio.to_thread(connector.publish, publish_item(thread_id, asset))
+        except PublishRefused as refused:  # this asset fails; a connector down still raises
+            published[asset["asset_id"]] = refused_asset(runtime, thread_id, asset, refused)
+            continue
+        transition(runtime, thread_id, asset, "published", actor=receipt.connector)
         published[asset["asset_id"]] = {
             **asset,
             "status": "published",
@@ -58,7 +64,7 @@ async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> 
             kind="publish",
             thread_id=thread_id,
             node="publisher",
-            agent=connector.name,
+            agent=receipt.connector,
             asset_id=asset["asset_id"],
             latency_ms=(runtime.context.clock() - started) * 1000,
             summary=f"v{asset['version']} -> {receipt.location} (receipt {receipt.receipt_id})",

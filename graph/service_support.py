@@ -20,7 +20,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from agents.base import Specialist
 from graph.context import BrandMemoryLike, ComplianceLike, TriageLike
 from tools.connectors.base import Connector
-from tools.connectors.outbox.v1 import OutboxConnector
+from tools.connectors.registry import ConnectorRouter
 from tools.errors import CampaignBusy
 from tools.event_log import EventLog, InMemoryEventLog, RedisEventLog
 from tools.events import TraceEvent
@@ -89,7 +89,7 @@ def default_parts(
         from agents.registry import build_specialists
 
         specialists = {kind: s for kind, s in build_specialists(settings).items()}
-    connector = connector or OutboxConnector(settings.data_dir / "outbox")
+    connector = connector or ConnectorRouter(settings)  # per channel; default: outbox/v1
     if checkpointer is not None:
         return ServiceParts(
             checkpointer, checkpointer, LocalLeases(), specialists, connector,

@@ -161,6 +161,45 @@ class Settings(BaseSettings):
     triage_dir: Path | None = None
     """Folder of the trained tone/category heads; unset: the artefact shipped in the repo."""
 
+    # --- publishing connectors (tools/connectors; owner: CONNECTORS engineer, issue 15) ----
+    connectors: dict[str, str] = Field(default_factory=dict)
+    """Channel -> connector ``name/version`` as JSON (``{"email": "ghost/v5"}``); a
+    channel not listed uses ``connector_default``."""
+    connector_default: str = "outbox/v1"
+    """Connector of every channel ``connectors`` does not name."""
+    connectors_live: str = ""
+    """Comma-separated channels whose items go live at once; the others are sent as drafts."""
+    connector_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Timeout of one connector HTTP call."""
+    connector_max_retries: int = Field(default=4, ge=0)
+    """Retries of a connector call after 429, 5xx, throttling or a timeout."""
+    connector_backoff_seconds: float = Field(default=0.5, ge=0)
+    """First backoff delay of those retries; doubles each time (Retry-After wins if longer)."""
+    webhook_url: str | None = None
+    """Receiver of ``webhook/v1`` deliveries."""
+    webhook_secret: SecretStr | None = None
+    """``whsec_...`` secret that signs ``webhook/v1`` deliveries (Standard Webhooks)."""
+    callback_secret: SecretStr | None = None
+    """``whsec_...`` secret that inbound completion callbacks are signed with."""
+    shopify_url: str | None = None
+    """Shop admin base URL (``https://shop.myshopify.com``) for ``shopify/v2026_01``."""
+    shopify_access_token: SecretStr | None = None
+    """Admin API access token of the Shopify app."""
+    shopify_bulk_threshold: int = Field(default=50, ge=1)
+    """Jobs with at least this many products go through a bulk operation (JSONL upload)."""
+    wordpress_url: str | None = None
+    """Site URL of the WordPress that ``wordpress/v2`` publishes to."""
+    wordpress_user: str | None = None
+    """WordPress user name the application password belongs to."""
+    wordpress_app_password: SecretStr | None = None
+    """WordPress application password (Users > Profile > Application Passwords)."""
+    wordpress_post_type: Literal["posts", "pages"] = "posts"
+    """What ``wordpress/v2`` creates: posts or pages."""
+    ghost_url: str | None = None
+    """Site URL of the Ghost that ``ghost/v5`` publishes to."""
+    ghost_admin_key: SecretStr | None = None
+    """Admin API key of a Ghost custom integration (``<id>:<hex secret>``)."""
+
     @field_validator("data_dir", "triage_dir", mode="after")
     @classmethod
     def _absolute_path(cls, path: Path | None) -> Path | None:

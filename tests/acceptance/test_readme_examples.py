@@ -48,7 +48,7 @@ COVERED = [
     "run --brief-file examples/product_launch.md", "resume THREAD_ID", "stop THREAD_ID",
     "memory add", "memory query", "classify predict", "classify train", "users add",
     "users reset-password", "shutdown", "assets list THREAD_ID", "assets history THREAD_ID",
-    "kpis",
+    "kpis", "connectors list", "connectors check",
 ]  # fmt: skip
 """The examples this module runs, by their first words."""
 
@@ -92,6 +92,16 @@ def test_doctor_memory_classify_and_users(clone: Clone) -> None:
     assert done.returncode == 0, out
     password = re.search(r"new password (\S+)", out)
     assert password and users.authenticate("admin", password.group(1)) is not None
+
+
+def test_connectors_list_and_check(clone: Clone) -> None:
+    done, out = run(clone, example("connectors list"), timeout=120)
+    assert done.returncode == 0, out
+    assert "outbox/v1: every other channel" in done.stdout.splitlines(), out
+    done, out = run(clone, example("connectors check"), timeout=120)
+    assert done.returncode == 0, out
+    outbox = clone.root / ".brandloom" / "outbox"
+    assert done.stdout.strip() == f"outbox/v1: ok, writes markdown files into {outbox}", out
 
 
 def test_run_stop_and_resume_a_campaign(clone: Clone) -> None:

@@ -50,6 +50,20 @@ class Receipt(BaseModel):
     """Where the asset now lives (a path, a URL, a remote id)."""
     published_at: float
     """Unix time of the first publish."""
+    remote_id: str = ""
+    """The remote object's id (post id, product gid); empty for the outbox."""
+    url: str = ""
+    """The remote object's URL (admin or public), when the remote gives one."""
+    remote_version: str = ""
+    """The remote object's version after the write (``updated_at``, ``updatedAt``): the
+    precondition of the next update of the same object."""
+    live: bool = False
+    """Whether the item went live; drafts-first connectors leave it unpublished."""
+
+
+def asset_key(thread_id: str, asset_id: str) -> str:
+    """The key of the remote object an asset maps to (every version updates the same one)."""
+    return f"{thread_id}/{asset_id}"
 
 
 class Connector(Protocol):
@@ -60,4 +74,15 @@ class Connector(Protocol):
 
     def publish(self, item: PublishItem) -> Receipt:
         """Publish once; publishing the same key again returns the first receipt unchanged."""
+        ...
+
+
+class CheckableConnector(Connector, Protocol):
+    """A connector that ``brandloom connectors check`` can probe."""
+
+    def check(self) -> str:
+        """Authenticate and reach the target; one line saying what was reached.
+
+        Raises ``ConnectorAuthFailed`` or ``ConnectorUnavailable`` (one line, no secret).
+        """
         ...

@@ -18,9 +18,13 @@ import re
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools.connectors.base import PublishItem, Receipt
 from tools.errors import InputError, StoreError
+
+if TYPE_CHECKING:
+    from tools.connectors.registry import ConnectorParts
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -49,6 +53,17 @@ class OutboxConnector:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def check(self) -> str:
+        """The outbox folder exists or can be made, and is writable."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".check.{_tmp_tag()}.tmp"
+            probe.write_text("ok", encoding="utf-8")
+            probe.unlink()
+        except OSError as error:
+            raise StoreError(f"outbox/v1: folder {self.root} is not writable: {error}") from error
+        return f"writes markdown files into {self.root}"
 
     def paths(self, item: PublishItem) -> tuple[Path, Path]:
         """The markdown and receipt paths of an item."""
@@ -133,3 +148,8 @@ def _remove_stale_tmp(folder: Path, stem: str) -> None:
     for tmp in folder.glob(f"{stem}.*.tmp"):
         if _writer_gone(tmp):
             tmp.unlink(missing_ok=True)
+
+
+def from_settings(parts: ConnectorParts) -> OutboxConnector:
+    """The outbox under the data dir (it has no drafts: files are the published form)."""
+    return OutboxConnector(parts.settings.data_dir / "outbox")
