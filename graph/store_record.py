@@ -118,40 +118,49 @@ def _lifecycle(
         if asset is None or change.version < 1:
             continue
         ident = f"{change.from_status}>{change.to_status}"
-        candidates: list[tuple[str, Payload]] = []
-        known = lifecycle.current(out.thread_id, change.asset_id)
+        candidates: list[tuple[str, Payload, int, str]] = []
+        newest = (lifecycle.current(out.thread_id, change.asset_id) or (0, ""))[0]
         if change.from_status == ROLLBACK:
             source, target, reason = rollback_parts(change)
+            for missing in range(newest + 1, source + 1):  # e.g. an edit made while paused
+                if (created := _created(asset, missing)) is not None:
+                    candidates.append(("version_created", created, missing, "unrecorded"))
             copy = str((_version(asset, change.version) or {}).get("text", ""))
             rollback = RolledBack(from_version=source, to_version=target, text=copy, reason=reason)
-            candidates.append(("rolled_back", rollback))
-        elif known is None or change.version > known[0]:
-            text = _version(asset, change.version)
-            if text is None:
+            candidates.append(("rolled_back", rollback, change.version, ident))
+        elif change.version > newest:
+            if (created := _created(asset, change.version)) is None:
                 continue
-            human = str(text.get("author", "")).startswith("human:")
-            created = VersionCreated(
-                source="human" if human else "specialist", author=str(text.get("author", "")),
-                text=str(text.get("text", "")), title=str(text.get("title", ""))[:200],
-                status="review" if human else "draft",
-            )  # fmt: skip
-            candidates.append(("version_created", created))
+            candidates.append(("version_created", created, change.version, ident))
         if change.to_status in STORE_STATUSES and change.from_status != ROLLBACK:
-            status = cast(AssetStatus, change.to_status)
-            candidates.append(("status_changed", StatusChanged(to_status=status)))
-        for kind, payload in candidates:
+            status = StatusChanged(to_status=cast(AssetStatus, change.to_status))
+            candidates.append(("status_changed", status, change.version, ident))
+        for kind, payload, version, key in candidates:
             event = StoreEvent(
                 event_key=make_event_key(
-                    out.thread_id, "content_log", ident, kind, change.asset_id, change.version
+                    out.thread_id, "content_log", key, kind, change.asset_id, version
                 ),
                 thread_id=out.thread_id, brand=out.brand, asset_id=change.asset_id,
-                version=change.version, actor=change.actor[:200], at=change.at, payload=payload,
+                version=version, actor=change.actor[:200], at=change.at, payload=payload,
             )  # fmt: skip
             try:
                 lifecycle.apply(event)
             except BrandloomError:
                 continue
             out.events.append(event)
+
+
+def _created(asset: Mapping[str, Any], version: int) -> VersionCreated | None:
+    """``version_created`` for a version the asset holds (None if it holds no such version)."""
+    text = _version(asset, version)
+    if text is None:
+        return None
+    human = str(text.get("author", "")).startswith("human:")
+    return VersionCreated(
+        source="human" if human else "specialist", author=str(text.get("author", "")),
+        text=str(text.get("text", "")), title=str(text.get("title", ""))[:200],
+        status="review" if human else "draft",
+    )  # fmt: skip
 
 
 def _version(asset: Mapping[str, Any], version: int) -> dict[str, Any] | None:

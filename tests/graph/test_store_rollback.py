@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from tests.graph.conftest import approve_all, to_review
+from tests.graph.test_stop_edit_fork import GatedSpecialist
 from tests.graph.test_store_recording import published_campaign, service_on
 from tests.tools.content_store_fixtures import Backend, backend, postgres_url
 from tools.content_store import InMemoryContentStore
@@ -113,3 +115,28 @@ async def test_a_viewer_cannot_roll_back(tmp_path: Path) -> None:
     with pytest.raises(PermissionDenied, match="a viewer cannot edit"):
         await service.rollback("t1", "newsletter", 1, "vic", role="viewer")
     assert [a.version for a in service.view("t1").assets if a.asset_id == "newsletter"] == [2]
+
+
+async def test_a_paused_campaign_stays_paused_and_an_unrecorded_edit_is_kept(
+    tmp_path: Path,
+) -> None:
+    store = InMemoryContentStore()
+    specialist = GatedSpecialist()
+    service = service_on(tmp_path, store, specialist)
+    await service.start("t1", "Brand: Loomwell\nA newsletter and 2 social posts.", "alice")
+    run = asyncio.create_task(service.resume("t1", {"action": "approve", "user": "alice"}))
+    await specialist.started.wait()
+    assert service.request_stop("t1")
+    specialist.release.set()
+    assert (await run).status == "paused"
+    written = next(a for a in service.view("t1").assets if a.versions == 1)
+    await service.edit_draft("t1", written.asset_id, "Loomwell linen, by hand.", "ed")
+
+    outcome = await service.rollback("t1", written.asset_id, 1, "carol")
+    assert outcome.status == "paused" and outcome.gate is None
+    v1, v2, v3 = await store.lineage("t1", written.asset_id)
+    assert (v2.source, v2.text, v2.status) == ("human", "Loomwell linen, by hand.", "rolled_back")
+    assert (v3.rolled_back_to, v3.text, v3.status) == (1, v1.text, "review")
+    resumed = await service.resume("t1")
+    assert resumed.gate is not None and resumed.gate.gate == "review"
+    assert (await store.assets("t1"))[written.asset_id] == (3, "review")
