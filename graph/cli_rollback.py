@@ -37,10 +37,16 @@ def rollback(
     checked = require_role(role, "edit")
     campaign, asset = checked_thread_id(thread_id), checked_asset_id(asset_id)
     service = CampaignService.open(get_settings(), memory=None, triage=None, compliance=None)
-    outcome = asyncio.run(
-        service.rollback(campaign, asset, to_version, user, reason=reason, role=checked)
-    )
-    raise typer.Exit(_report(outcome, asset, to_version))
+
+    async def roll_back() -> RunOutcome:
+        try:
+            return await service.rollback(
+                campaign, asset, to_version, user, reason=reason, role=checked
+            )
+        finally:
+            await service.aclose()
+
+    raise typer.Exit(_report(asyncio.run(roll_back()), asset, to_version))
 
 
 def _report(outcome: RunOutcome, asset_id: str, to_version: int) -> int:

@@ -44,7 +44,7 @@ from graph.edits import (
 )
 from graph.gates import GatePayload, PublishDecision, parse_resume
 from graph.planner import Deliverable
-from graph.service_store import store_session
+from graph.service_store import OwnedStore
 from graph.service_support import (
     FROM_SETTINGS,
     FromSettings,
@@ -137,7 +137,8 @@ class CampaignService:
     ) -> None:
         self.settings = settings
         self.content_store = content_store
-        """The store of record; None: the one the settings name, opened for each recording."""
+        """The store of record; None: the one the settings name, opened once (``aclose``)."""
+        self.owned_store = OwnedStore(settings)
         self.context = context
         builder = build_graph()
         self.graph = builder.compile(checkpointer=checkpointer)
@@ -374,7 +375,7 @@ class CampaignService:
         ``StoreError`` after the run's steps are checkpointed: nothing is lost.
         """
         transitions = self.context.event_log.read(thread_id)
-        async with store_session(self.settings, self.content_store) as store:
+        async with self.owned_store.session(self.content_store) as store:
             return await record_campaign(store, values, transitions, extra or [])
 
     async def recorded(self, thread_id: str) -> list[StoredEvent]:
@@ -385,7 +386,7 @@ class CampaignService:
         so a second backfill appends nothing. ``NotFoundError`` for an unknown campaign.
         """
         checked_thread_id(thread_id)
-        async with store_session(self.settings, self.content_store) as store:
+        async with self.owned_store.session(self.content_store) as store:
             events = await store.read_all(thread_id=thread_id)
             if events:
                 return events
@@ -396,6 +397,10 @@ class CampaignService:
     async def backfill(self, thread_id: str) -> int:
         """Record the campaign's checkpointed state in the store (idempotent); the batch size."""
         return await self.record(thread_id, self._snapshot(thread_id).values)
+
+    async def aclose(self) -> None:
+        """Close the content store the service opened itself (an injected one is the caller's)."""
+        await self.owned_store.close()
 
     def request_stop(self, thread_id: str) -> bool:
         """Pause a running campaign at the next step boundary; False when none is running."""
