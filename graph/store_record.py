@@ -11,9 +11,11 @@ built from stable fields:
   version:type`` -- the id of the *committed* entry, stable once checkpointed;
 - lifecycle (``version_created`` / ``status_changed``): the content log's own
   de-duplication identity (asset, version, from -> to), which a re-run reproduces;
-- decisions: the index in the append-only ``reviews`` list, plus the gate flags
-  (``plan_approved``, ``publish_approved``) for the plan and publish gates;
-- receipts: the connector's receipt id.
+  ``rolled_back``: the rollback's place in the append-only ``rollbacks`` list, merged into
+  the transitions (``graph.store_gates.with_rollbacks``);
+- decisions: the index in the append-only ``reviews`` list (assets) and ``gate_decisions``
+  list (plan, publish; with ``plan_versioned``), see ``graph.store_gates``;
+- receipts: the connector's receipt id; forks and stops: see ``graph.store_gates``.
 
 Re-recording the same thread therefore appends nothing twice. Lifecycle moves are replayed
 through ``Lifecycle`` and a move the store would refuse (the graph's ``pending`` loop, a
