@@ -165,6 +165,7 @@ async def _run_campaign(
     code = _report(outcome, outcome_code(outcome, view))
     if as_json:
         print(outcome_json(outcome, view, code), file=sys.__stdout__, flush=True)
+    await service.aclose()
     return int(code)
 
 

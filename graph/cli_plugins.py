@@ -17,7 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("tools.memory.cli", "Brand memory: add files, query, reindex."),
     "classify": ("agents.classifiers.cli", "Tone and category classifiers: train, predict."),
     "users": ("tools.users_cli", "Workspace users and roles: add, list, remove, reset-password."),
-    "assets": ("graph.cli_store", "Assets of a campaign from the content store: list, history."),
+    "assets": ("graph.cli_rollback", "Assets of a campaign: list, history, rollback."),
     "connectors": ("graph.cli_connectors", "Publishing connectors: list, check NAME."),
 }
 

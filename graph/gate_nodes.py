@@ -17,6 +17,7 @@ from langgraph.types import Overwrite, interrupt
 
 from graph.brief import Brief, parse_brief
 from graph.context import CampaignContext
+from graph.decision_records import plan_record, publish_record
 from graph.gates import (
     AssetDecision,
     AssetForReview,
@@ -75,7 +76,12 @@ def plan_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[s
     )
     decision = PlanDecision.model_validate(interrupt(payload.model_dump(mode="json")))
     summary = f"plan {decision.action} by {decision.user or 'someone'}"
-    update: dict[str, Any] = {"trace": [emit(runtime, _decision_event(state, "plan", summary))]}
+    now, why = runtime.context.clock(), decision.reason or decision.note
+    record = plan_record(state, decision.action, decision.user, now, reason=why)
+    update: dict[str, Any] = {
+        "trace": [emit(runtime, _decision_event(state, "plan", summary))],
+        "gate_decisions": [record],
+    }
     if decision.action == "approve":
         return update | {"plan_approved": True, "phase": "drafting"}
     if decision.action == "reject":
@@ -85,7 +91,9 @@ def plan_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[s
         plan = Plan.model_validate({**state["plan"], "deliverables": decision.deliverables})
         assets = {d.asset_id: new_asset(d) for d in plan.deliverables}
         plan_dump = plan.model_dump(mode="json")
+        edit = plan_record(state, "edit", decision.user, now, reason=why, new_plan=plan_dump)
         return update | {
+            "gate_decisions": [edit],
             "plan": plan_dump,
             "assets": Overwrite(value=assets),
             "plan_approved": True,
@@ -240,11 +248,14 @@ def publish_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dic
     ]
     if decision.role != "approver":
         return {"trace": trace}
+    record = publish_record(
+        decision.action, decision.user, decision.role, decision.reason, runtime.context.clock()
+    )
+    trace_and_record: dict[str, Any] = {"trace": trace, "gate_decisions": [record]}
     if decision.action == "reject":
         reason = f"publishing rejected: {decision.reason or 'no reason given'}"
-        return {"trace": trace, "phase": "cancelled", "stop_reason": reason}
-    return {
-        "trace": trace,
+        return trace_and_record | {"phase": "cancelled", "stop_reason": reason}
+    return trace_and_record | {
         "publish_approved": True,
         "publisher": decision.user,
         "phase": "publishing",

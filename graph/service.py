@@ -33,6 +33,7 @@ from graph.brief import Brief
 from graph.brief_checks import BriefLimits, checked_brief
 from graph.builder import build_graph
 from graph.context import BrandMemoryLike, CampaignContext, ComplianceLike, TriageLike
+from graph.decision_records import plan_record
 from graph.edits import (
     CampaignEdits,
     draft_update,
@@ -43,6 +44,7 @@ from graph.edits import (
 )
 from graph.gates import GatePayload, PublishDecision, parse_resume
 from graph.planner import Deliverable
+from graph.service_store import OwnedStore
 from graph.service_support import (
     FROM_SETTINGS,
     FromSettings,
@@ -54,20 +56,22 @@ from graph.service_support import (
     open_compliance,
     open_memory_and_triage,
 )
+from graph.store_gates import stop_event
 from graph.store_record import record_campaign
+from graph.store_rollback import rollback_update
 from graph.views import (
-    CampaignKpis,
     CampaignView,
     CheckpointInfo,
     RunOutcome,
-    campaign_kpis,
     campaign_view,
     checkpoint_info,
     outcome_of,
     status_of,
 )
 from tools.connectors.base import Connector
-from tools.content_store import ContentStore, open_content_store
+from tools.content_store import ContentStore
+from tools.content_store.events import StoredEvent, StoreEvent
+from tools.content_store.kpis import KpiFilter, Kpis, compute_kpis
 from tools.errors import InputError, NotFoundError, PermissionDenied, StoreError
 from tools.event_log import ContentEvent, EventLog
 from tools.events import TraceEvent
@@ -133,7 +137,8 @@ class CampaignService:
     ) -> None:
         self.settings = settings
         self.content_store = content_store
-        """The store of record; None: the one the settings name, opened for each recording."""
+        """The store of record; None: the one the settings name, opened once (``aclose``)."""
+        self.owned_store = OwnedStore(settings)
         self.context = context
         builder = build_graph()
         self.graph = builder.compile(checkpointer=checkpointer)
@@ -304,6 +309,7 @@ class CampaignService:
         thread_id = str(config["configurable"]["thread_id"])
         control = RunControl()
         self._controls[thread_id] = control
+        drained = False
         stops = self.stops
         watcher = (
             asyncio.create_task(self._watch_stops(thread_id, control, stops)) if stops else None
@@ -319,13 +325,18 @@ class CampaignService:
             )
             await self._pump(thread_id, stream, on_event, on_token)
         except GraphDrained:
-            pass
+            drained = True
         finally:
             self._controls.pop(thread_id, None)
             if watcher:
                 watcher.cancel()
         snapshot = await self.graph.aget_state(config)
-        await self.record(thread_id, snapshot.values)
+        stopped: list[StoreEvent] = []
+        if drained and snapshot.values:
+            checkpoint_id = str(snapshot.config["configurable"].get("checkpoint_id", ""))
+            at = self.context.clock()
+            stopped = [stop_event(snapshot.values, checkpoint_id, "stopped by a user", "", at)]
+        await self.record(thread_id, snapshot.values, stopped)
         outcome = outcome_of(snapshot)
         if outcome.gate is not None:
             gate = outcome.gate
@@ -353,7 +364,9 @@ class CampaignService:
                 if event is not None:
                     await call_sink(on_event, event)
 
-    async def record(self, thread_id: str, values: Mapping[str, Any]) -> int:
+    async def record(
+        self, thread_id: str, values: Mapping[str, Any], extra: list[StoreEvent] | None = None
+    ) -> int:
         """Append the campaign's committed events to the content store; the batch's size.
 
         Called after every run with the whole committed state: keys are deterministic
@@ -362,13 +375,32 @@ class CampaignService:
         ``StoreError`` after the run's steps are checkpointed: nothing is lost.
         """
         transitions = self.context.event_log.read(thread_id)
-        if self.content_store is not None:
-            return await record_campaign(self.content_store, values, transitions)
-        store = await open_content_store(self.settings)
-        try:
-            return await record_campaign(store, values, transitions)
-        finally:
-            await store.close()
+        async with self.owned_store.session(self.content_store) as store:
+            return await record_campaign(store, values, transitions, extra or [])
+
+    async def recorded(self, thread_id: str) -> list[StoredEvent]:
+        """The campaign's events of record, in position order.
+
+        A campaign with none (started before the content store existed: its state is only in
+        checkpoints) is backfilled from its checkpointed state first; keys are deterministic,
+        so a second backfill appends nothing. ``NotFoundError`` for an unknown campaign.
+        """
+        checked_thread_id(thread_id)
+        async with self.owned_store.session(self.content_store) as store:
+            events = await store.read_all(thread_id=thread_id)
+            if events:
+                return events
+            values = self._snapshot(thread_id).values
+            await record_campaign(store, values, self.context.event_log.read(thread_id))
+            return await store.read_all(thread_id=thread_id)
+
+    async def backfill(self, thread_id: str) -> int:
+        """Record the campaign's checkpointed state in the store (idempotent); the batch size."""
+        return await self.record(thread_id, self._snapshot(thread_id).values)
+
+    async def aclose(self) -> None:
+        """Close the content store the service opened itself (an injected one is the caller's)."""
+        await self.owned_store.close()
 
     def request_stop(self, thread_id: str) -> bool:
         """Pause a running campaign at the next step boundary; False when none is running."""
@@ -431,11 +463,10 @@ class CampaignService:
         """Every human decision recorded on assets (with diffs for edits), in order."""
         return list(self._snapshot(thread_id).values.get("reviews", []))
 
-    def kpis(self, thread_id: str) -> CampaignKpis:
-        """Rewrite rate, human edits, cost, latency and time-to-publish of a campaign."""
-        return campaign_kpis(
-            self.view(thread_id), self.content_events(thread_id), self.trace(thread_id)
-        )
+    async def kpis(self, thread_id: str) -> Kpis:
+        """The campaign's KPIs, computed from its events of record only."""
+        events = await self.recorded(thread_id)
+        return compute_kpis(events, KpiFilter(thread_id=thread_id))
 
     def content_events(self, thread_id: str) -> list[ContentEvent]:
         """The campaign's content event log (asset transitions)."""
@@ -476,7 +507,14 @@ class CampaignService:
         """
         require_role(role, "edit")
         rows = parse_rows(deliverables)
-        return await self._edit(thread_id, lambda values: plan_update(values, rows))
+        now = self.context.clock()
+
+        def update(values: dict[str, Any]) -> dict[str, Any]:
+            new = plan_update(values, rows)
+            record = plan_record(values, "edit", "", now, new_plan=new["plan"])
+            return {**new, "gate_decisions": [record]}
+
+        return await self._edit(thread_id, update)
 
     async def edit_draft(
         self, thread_id: str, asset_id: str, text: str, user: str = "", *, role: Role = "editor"
@@ -487,6 +525,38 @@ class CampaignService:
         return await self._edit(
             thread_id, lambda values: draft_update(values, asset_id, text, user, now)
         )
+
+    async def rollback(
+        self,
+        thread_id: str,
+        asset_id: str,
+        to_version: int,
+        user: str = "",
+        *,
+        reason: str = "",
+        role: Role = "editor",
+        on_event: EventSink | None = None,
+    ) -> RunOutcome:
+        """A new version of ``asset_id`` equal to ``to_version`` (``graph.store_rollback``).
+
+        At a gate or finished, the campaign runs on to its next gate (the copy waits at
+        review; a published asset then needs an approver at the publish gate again); paused,
+        it stays paused. Bad input changes nothing.
+        """
+        require_role(role, "edit")
+        config = self._config(thread_id)
+        async with self.leases(thread_id):
+            snapshot = await self.graph.aget_state(config)
+            if not snapshot.values:
+                raise NotFoundError(f"no campaign {thread_id}")
+            now = self.context.clock()
+            update = rollback_update(snapshot.values, asset_id, to_version, user, now, reason)
+            await self.graph.aupdate_state(config, update, as_node="supervisor")
+            if status_of(snapshot) != "paused":
+                return await self._run(config, None, on_event, None)
+            snapshot = await self.graph.aget_state(config)
+            await self.record(thread_id, snapshot.values)
+            return outcome_of(snapshot)
 
     async def fork(
         self,

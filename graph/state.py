@@ -9,7 +9,7 @@ plan edits). Parallel draft tasks write into ``assets`` (merged per asset id), `
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 AssetStatus = Literal["pending", "draft", "review", "approved", "rejected", "published"]
 """pending: to be written (new, revision, regeneration); draft: written, not yet verified;
@@ -91,6 +91,24 @@ class ReviewRecord(TypedDict):
     diff: str
     """Unified diff for edits."""
     at: float
+    role: NotRequired[str]
+    """The decider's role (publish gate: ``approver``)."""
+    plan_version: NotRequired[int]
+    """Plan gate: the plan version decided on (an edit makes the next one)."""
+    plan_hash: NotRequired[str]
+    """Plan gate: ``text_hash`` of the plan approved or written by this decision."""
+
+
+class RollbackRecord(TypedDict):
+    """An asset rolled back: its new ``version`` is a copy of ``to_version`` (waits at review)."""
+
+    asset_id: str
+    from_version: int
+    to_version: int
+    version: int
+    user: str
+    reason: str
+    at: float
 
 
 class DraftTask(TypedDict):
@@ -140,6 +158,10 @@ class CampaignState(TypedDict, total=False):
     """Why the campaign stopped early (budget, rejection), shown to users."""
     assets: Annotated[dict[str, AssetRecord], merge_assets]
     reviews: Annotated[list[ReviewRecord], operator.add]
+    gate_decisions: Annotated[list[ReviewRecord], operator.add]
+    """Plan and publish gate decisions (asset decisions are in ``reviews``)."""
+    rollbacks: Annotated[list[RollbackRecord], operator.add]
+    """Asset rollbacks, in order (``graph.store_rollback``)."""
     usage: Annotated[dict[str, float], add_usage]
     """Campaign totals: prompt/completion tokens, cost_usd, model_calls, estimated_calls (calls
     whose tokens were counted locally), classifier_calls, large_calls_avoided."""

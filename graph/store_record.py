@@ -11,9 +11,11 @@ built from stable fields:
   version:type`` -- the id of the *committed* entry, stable once checkpointed;
 - lifecycle (``version_created`` / ``status_changed``): the content log's own
   de-duplication identity (asset, version, from -> to), which a re-run reproduces;
-- decisions: the index in the append-only ``reviews`` list, plus the gate flags
-  (``plan_approved``, ``publish_approved``) for the plan and publish gates;
-- receipts: the connector's receipt id.
+  ``rolled_back``: the rollback's place in the append-only ``rollbacks`` list, merged into
+  the transitions (``graph.store_gates.with_rollbacks``);
+- decisions: the index in the append-only ``reviews`` list (assets) and ``gate_decisions``
+  list (plan, publish; with ``plan_versioned``), see ``graph.store_gates``;
+- receipts: the connector's receipt id; forks and stops: see ``graph.store_gates``.
 
 Re-recording the same thread therefore appends nothing twice. Lifecycle moves are replayed
 through ``Lifecycle`` and a move the store would refuse (the graph's ``pending`` loop, a
@@ -27,6 +29,14 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast, get_args
 
+from graph.store_gates import (
+    ROLLBACK,
+    EventBatch,
+    forked,
+    gate_decisions,
+    rollback_parts,
+    with_rollbacks,
+)
 from tools.content_store.base import ContentStore
 from tools.content_store.events import (
     AssetStatus,
@@ -40,6 +50,7 @@ from tools.content_store.events import (
     ModelCalled,
     Payload,
     PublishReceipt,
+    RolledBack,
     StatusChanged,
     StoreEvent,
     VersionCreated,
@@ -52,36 +63,12 @@ from tools.event_log import ContentEvent
 from tools.events import TraceEvent
 
 STORE_STATUSES: frozenset[str] = frozenset(get_args(AssetStatus))
-GATES: frozenset[str] = frozenset(get_args(GateName))
+REVIEW_GATES: dict[str, GateName] = {"review": "review", "paused": "review"}
+"""Asset decisions by gate: an edit while paused is recorded as a review-gate edit."""
 DECISIONS: frozenset[str] = frozenset(get_args(DecisionKind))
 FinishedOutcome = Literal["published", "cancelled", "failed", "budget_exceeded"]
 FINISHED: frozenset[str] = frozenset(get_args(FinishedOutcome))
 """Campaign phases that end a run for good (``campaign_finished``, keyed by the phase)."""
-
-
-class _Builder:
-    """Collects a thread's events with the envelope fields they share."""
-
-    def __init__(self, thread_id: str, brand: str) -> None:
-        self.thread_id, self.brand = thread_id, brand
-        self.events: list[StoreEvent] = []
-
-    def add(
-        self, key: str, payload: Payload, *, asset_id: str = "", version: int = 0,
-        actor: str = "", at: float,
-    ) -> None:  # fmt: skip
-        self.events.append(
-            StoreEvent(
-                event_key=key,
-                thread_id=self.thread_id,
-                brand=self.brand,
-                asset_id=asset_id,
-                version=version,
-                actor=actor[:200],
-                at=at,
-                payload=payload,
-            )
-        )
 
 
 def store_events(
@@ -89,8 +76,9 @@ def store_events(
 ) -> list[StoreEvent]:
     """Every store event the committed ``values`` and ``transitions`` of one thread imply."""
     thread_id = str(values["thread_id"])
+    transitions = with_rollbacks(thread_id, transitions, values.get("rollbacks", []))
     brief: dict[str, Any] = dict(values.get("brief", {}))
-    out = _Builder(thread_id, str(brief.get("brand", "")))
+    out = EventBatch(thread_id, str(brief.get("brand", "")))
     trace = [TraceEvent.model_validate(e) for e in values.get("trace", [])]
     started = min((e.created_at for e in trace), default=time.time())
     plan: dict[str, Any] = dict(values.get("plan", {}))
@@ -103,6 +91,7 @@ def store_events(
         ),
         actor=str(values.get("owner", "")), at=started,
     )  # fmt: skip
+    forked(out, values, started)
     assets: dict[str, Any] = dict(values.get("assets", {}))
     _lifecycle(out, assets, transitions)
     _traced(out, assets, trace)
@@ -117,7 +106,7 @@ def store_events(
 
 
 def _lifecycle(
-    out: _Builder, assets: Mapping[str, Any], transitions: Sequence[ContentEvent]
+    out: EventBatch, assets: Mapping[str, Any], transitions: Sequence[ContentEvent]
 ) -> None:
     """``version_created`` / ``status_changed`` for the transitions the store's lifecycle allows.
 
@@ -131,35 +120,49 @@ def _lifecycle(
         if asset is None or change.version < 1:
             continue
         ident = f"{change.from_status}>{change.to_status}"
-        candidates: list[tuple[str, Payload]] = []
-        known = lifecycle.current(out.thread_id, change.asset_id)
-        if known is None or change.version > known[0]:
-            text = _version(asset, change.version)
-            if text is None:
+        candidates: list[tuple[str, Payload, int, str]] = []
+        newest = (lifecycle.current(out.thread_id, change.asset_id) or (0, ""))[0]
+        if change.from_status == ROLLBACK:
+            source, target, reason = rollback_parts(change)
+            for missing in range(newest + 1, source + 1):  # e.g. an edit made while paused
+                if (created := _created(asset, missing)) is not None:
+                    candidates.append(("version_created", created, missing, "unrecorded"))
+            copy = str((_version(asset, change.version) or {}).get("text", ""))
+            rollback = RolledBack(from_version=source, to_version=target, text=copy, reason=reason)
+            candidates.append(("rolled_back", rollback, change.version, ident))
+        elif change.version > newest:
+            if (created := _created(asset, change.version)) is None:
                 continue
-            human = str(text.get("author", "")).startswith("human:")
-            created = VersionCreated(
-                source="human" if human else "specialist", author=str(text.get("author", "")),
-                text=str(text.get("text", "")), title=str(text.get("title", ""))[:200],
-                status="review" if human else "draft",
-            )  # fmt: skip
-            candidates.append(("version_created", created))
-        if change.to_status in STORE_STATUSES:
-            status = cast(AssetStatus, change.to_status)
-            candidates.append(("status_changed", StatusChanged(to_status=status)))
-        for kind, payload in candidates:
+            candidates.append(("version_created", created, change.version, ident))
+        if change.to_status in STORE_STATUSES and change.from_status != ROLLBACK:
+            status = StatusChanged(to_status=cast(AssetStatus, change.to_status))
+            candidates.append(("status_changed", status, change.version, ident))
+        for kind, payload, version, key in candidates:
             event = StoreEvent(
                 event_key=make_event_key(
-                    out.thread_id, "content_log", ident, kind, change.asset_id, change.version
+                    out.thread_id, "content_log", key, kind, change.asset_id, version
                 ),
                 thread_id=out.thread_id, brand=out.brand, asset_id=change.asset_id,
-                version=change.version, actor=change.actor[:200], at=change.at, payload=payload,
+                version=version, actor=change.actor[:200], at=change.at, payload=payload,
             )  # fmt: skip
             try:
                 lifecycle.apply(event)
             except BrandloomError:
                 continue
             out.events.append(event)
+
+
+def _created(asset: Mapping[str, Any], version: int) -> VersionCreated | None:
+    """``version_created`` for a version the asset holds (None if it holds no such version)."""
+    text = _version(asset, version)
+    if text is None:
+        return None
+    human = str(text.get("author", "")).startswith("human:")
+    return VersionCreated(
+        source="human" if human else "specialist", author=str(text.get("author", "")),
+        text=str(text.get("text", "")), title=str(text.get("title", ""))[:200],
+        status="review" if human else "draft",
+    )  # fmt: skip
 
 
 def _version(asset: Mapping[str, Any], version: int) -> dict[str, Any] | None:
@@ -177,7 +180,7 @@ def _specialist_versions(asset: Mapping[str, Any]) -> list[int]:
     ]
 
 
-def _traced(out: _Builder, assets: Mapping[str, Any], trace: Sequence[TraceEvent]) -> None:
+def _traced(out: EventBatch, assets: Mapping[str, Any], trace: Sequence[TraceEvent]) -> None:
     """Model calls, checks and memory recalls of the committed trace, on the version they concern.
 
     Trace events carry no version: a ``draft`` node's events belong to the next specialist
@@ -208,7 +211,7 @@ def _next(asset: Mapping[str, Any], version: int) -> int:
     return min(later) if later else version + 1
 
 
-def _trace_event(out: _Builder, event: TraceEvent, version: int) -> None:
+def _trace_event(out: EventBatch, event: TraceEvent, version: int) -> None:
     def key(kind: str) -> str:
         return make_event_key(
             out.thread_id, event.node, f"trace-{event.event_id}", kind, event.asset_id, version
@@ -235,52 +238,44 @@ def _trace_event(out: _Builder, event: TraceEvent, version: int) -> None:
 
 
 def _decisions(
-    out: _Builder, values: Mapping[str, Any], assets: Mapping[str, Any],
+    out: EventBatch, values: Mapping[str, Any], assets: Mapping[str, Any],
     trace: Sequence[TraceEvent], *, at: float,
 ) -> None:  # fmt: skip
-    """Review decisions (with before/after text for edits) and the plan and publish approvals.
+    """Asset decisions (with before/after text for edits), then the plan and publish gates'.
 
-    The approvals are timed by the gate's committed ``decision`` trace event (else ``at``).
+    Gate approvals of older campaigns are timed by the gate's committed ``decision`` trace
+    event (else ``at``).
     """
     decided = {e.node: e.created_at for e in trace if e.kind == "decision" and not e.asset_id}
-    if values.get("plan_approved"):
-        out.add(
-            make_event_key(out.thread_id, "plan_gate", 0, "decision"),
-            HumanDecision(gate="plan", decision="approve"), actor=str(values.get("owner", "")),
-            at=decided.get("plan_gate", at),
-        )  # fmt: skip
     for index, review in enumerate(values.get("reviews", [])):
-        gate, action = str(review.get("gate", "")), str(review.get("action", ""))
-        if gate not in GATES or action not in DECISIONS:
+        gate, action = REVIEW_GATES.get(str(review.get("gate", ""))), str(review.get("action", ""))
+        if gate is None or action not in DECISIONS:
             continue
         asset_id, version = str(review.get("asset_id", "")), int(review.get("version", 0))
         asset = assets.get(asset_id, {})
         before, after = "", ""
         if action == "edit":
-            before = str((_version(asset, version) or {}).get("text", ""))
-            after = str((_version(asset, version + 1) or {}).get("text", ""))
+            edited = version if review.get("gate") == "paused" else version + 1
+            before = str((_version(asset, edited - 1) or {}).get("text", ""))
+            after = str((_version(asset, edited) or {}).get("text", ""))
+            version = edited - 1
         decision = HumanDecision(
-            gate=cast(GateName, gate), decision=cast(DecisionKind, action),
+            gate=gate, decision=cast(DecisionKind, action), role=str(review.get("role", "")),
             reason=str(review.get("reason", ""))[:500],
             before=before, after=after, diff=str(review.get("diff", "")),
         )  # fmt: skip
         out.add(
             make_event_key(
-                out.thread_id, f"{gate}_gate", f"review-{index}", "decision", asset_id, version
+                out.thread_id, f"{review.get('gate')}_gate", f"review-{index}", "decision",
+                asset_id, version,
             ),
             decision, asset_id=asset_id, version=version,
             actor=f"user:{review.get('reviewer') or 'someone'}", at=float(review.get("at", at)),
         )  # fmt: skip
-    if values.get("publish_approved"):
-        out.add(
-            make_event_key(out.thread_id, "publish_gate", 0, "decision"),
-            HumanDecision(gate="publish", decision="approve", role="approver"),
-            actor=f"user:{values.get('publisher') or 'someone'}",
-            at=decided.get("publish_gate", at),
-        )  # fmt: skip
+    gate_decisions(out, values, decided, at)
 
 
-def _receipts(out: _Builder, assets: Mapping[str, Any]) -> None:
+def _receipts(out: EventBatch, assets: Mapping[str, Any]) -> None:
     """One ``publish_receipt`` per asset the connector shipped, keyed by the receipt id."""
     for asset_id, asset in sorted(assets.items()):
         receipt = asset.get("receipt")
@@ -303,16 +298,19 @@ def _receipts(out: _Builder, assets: Mapping[str, Any]) -> None:
 
 
 async def record_campaign(
-    store: ContentStore, values: Mapping[str, Any], transitions: Sequence[ContentEvent]
+    store: ContentStore,
+    values: Mapping[str, Any],
+    transitions: Sequence[ContentEvent],
+    extra: Sequence[StoreEvent] = (),
 ) -> int:
-    """Append a thread's events (idempotent); how many the batch held.
+    """Append a thread's events, then ``extra`` ones (a stop), idempotently; the batch's size.
 
     Anything the store raises that is not already one of ours becomes a one-line
     ``StoreError``.
     """
     if not values.get("thread_id"):
         return 0
-    events = store_events(values, transitions)
+    events = [*store_events(values, transitions), *extra]
     try:
         await store.append(events)
     except BrandloomError:

@@ -11,8 +11,6 @@ from graph.gate_nodes import review_view
 from graph.gates import AssetForReview, GatePayload
 from graph.state import AssetRecord
 from tools.errors import StoreError
-from tools.event_log import ContentEvent
-from tools.events import TraceEvent
 
 RunStatus = Literal["gate", "paused", "done"]
 """gate: waiting for a human decision; paused: stopped between steps (``resume`` continues);
@@ -144,49 +142,4 @@ def checkpoint_info(snapshot: StateSnapshot) -> CheckpointInfo:
         phase=values.get("phase", ""),
         next_nodes=list(snapshot.next),
         summary=summary,
-    )
-
-
-class CampaignKpis(BaseModel):
-    """Campaign KPIs from the content event log, the trace and the usage totals."""
-
-    assets: int
-    published: int
-    drafts_written: int
-    """Versions written by specialists (first drafts, revisions, regenerations)."""
-    rewrite_rate: float
-    """Share of written versions that rewrote an earlier one (0: every draft was final)."""
-    human_edits: int
-    rejections: int
-    cost_usd: float
-    tokens: int
-    model_calls: int
-    mean_model_latency_ms: float
-    large_calls_avoided: int
-    time_to_publish_s: float | None
-    """From the first content event to the last publication (None until published)."""
-
-
-def campaign_kpis(
-    view: CampaignView, events: list[ContentEvent], trace: list[TraceEvent]
-) -> CampaignKpis:
-    drafts = [e for e in events if e.to_status == "draft"]
-    first_drafts = {e.asset_id for e in drafts}
-    published = [e for e in events if e.to_status == "published"]
-    calls = [e for e in trace if e.kind == "model_call"]
-    reviews = [e for e in trace if e.kind == "decision" and e.node == "review_gate"]
-    totals = view.totals
-    return CampaignKpis(
-        assets=len(view.assets),
-        published=len({e.asset_id for e in published}),
-        drafts_written=len(drafts),
-        rewrite_rate=(len(drafts) - len(first_drafts)) / len(drafts) if drafts else 0.0,
-        human_edits=sum(1 for e in reviews if ": edit by" in e.summary),
-        rejections=sum(1 for e in reviews if ": reject by" in e.summary),
-        cost_usd=totals.get("cost_usd", 0.0),
-        tokens=int(totals.get("prompt_tokens", 0) + totals.get("completion_tokens", 0)),
-        model_calls=int(totals.get("model_calls", 0)),
-        mean_model_latency_ms=sum(e.latency_ms for e in calls) / len(calls) if calls else 0.0,
-        large_calls_avoided=int(totals.get("large_calls_avoided", 0)),
-        time_to_publish_s=(published[-1].at - events[0].at) if published and events else None,
     )

@@ -39,8 +39,8 @@ from graph.workspace_render import (
     gate_cards,
     history_markdown,
     status_markdown,
-    trace_markdown,
 )
+from graph.workspace_store_render import kpis_markdown, recorded_trace_markdown
 from tools.campaign_owners import CampaignOwners, CampaignRecord
 from tools.errors import CampaignBusy, InputError, NotFoundError, PermissionDenied
 from tools.users import Permission, Role, UserStore, role_allows
@@ -57,7 +57,7 @@ ServiceFactory = Callable[[dict[str, str]], CampaignService]
 HELP = (
     "Write a brief to start a campaign. Then: `approve ID ...`, `reject ID: reason`, "
     "`respond ID: note`, `edit ID` + text, `edit plan` + JSON, `stop`, `resume`, `status`, "
-    "`trace`, `history`, `fork CHECKPOINT [note]`."
+    "`trace`, `kpis`, `history`, `fork CHECKPOINT [note]`, `rollback ID VERSION`."
 )
 _VERBS: dict[Permission, str] = {
     "read": "read campaigns",
@@ -166,7 +166,11 @@ class Workspace:
             return await self.stop(user, chat_id)
         if command.name == "decide":
             return await self.decide(user, chat_id, command.choices, sinks)
-        if command.name in ("status", "trace", "history"):
+        if command.name in ("trace", "kpis"):
+            return await self.show_recorded(user, chat_id, command.name)
+        if command.name == "rollback":
+            return await self.rollback(user, chat_id, command.asset_id, command.version, sinks)
+        if command.name in ("status", "history"):
             return self.show(user, chat_id, command.name)
         if command.name == "fork":
             return await self.fork(user, chat_id, command.checkpoint_id, command.text)
@@ -222,12 +226,32 @@ class Workspace:
         record = self.campaign(user, chat_id)
         return self._service(record).is_running(record.thread_id)
 
-    def show(self, user: str, chat_id: str, what: str) -> Reply:
-        """``status``, ``trace`` or ``history`` of the chat's campaign."""
+    async def show_recorded(self, user: str, chat_id: str, what: str) -> Reply:
+        """``trace`` or ``kpis`` of the chat's campaign, from the content store's events (a
+        campaign started before the store is backfilled from its checkpoints first)."""
         record = self.campaign(user, chat_id)
         service = self._service(record)
-        if what == "trace":
-            return Reply(trace_markdown(service.trace(record.thread_id)))
+        if what == "kpis":
+            kpis = await service.kpis(record.thread_id)
+            return Reply(kpis_markdown(kpis, f"KPIs of {record.thread_id}"))
+        return Reply(recorded_trace_markdown(await service.recorded(record.thread_id)))
+
+    async def rollback(
+        self, user: str, chat_id: str, asset_id: str, version: int, sinks: Sinks
+    ) -> Reply:
+        """A new version of ``asset_id`` equal to ``version``; it goes back through review."""
+        record = self.campaign(user, chat_id, "edit")
+        async with self._lock(record.thread_id):
+            outcome = await self._service(record).rollback(
+                record.thread_id, asset_id, version, user, role=self.role_of(user),
+                on_event=sinks.on_event,
+            )  # fmt: skip
+        return self._after_run(record, outcome)
+
+    def show(self, user: str, chat_id: str, what: str) -> Reply:
+        """``status`` or ``history`` of the chat's campaign."""
+        record = self.campaign(user, chat_id)
+        service = self._service(record)
         if what == "history":
             return Reply(history_markdown(service.history(record.thread_id)))
         return Reply(status_markdown(service.view(record.thread_id)))

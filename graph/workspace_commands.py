@@ -6,7 +6,8 @@ campaign by accident::
 
     stop | pause                       pause at the next step boundary
     resume | continue                  continue a paused campaign
-    status | trace | history | help
+    status | trace | kpis | history | help    (trace and kpis read the content store)
+    rollback ASSET_ID VERSION          new version equal to VERSION (back through review)
     fork CHECKPOINT_ID [note]          new campaign from an earlier checkpoint
     approve ASSET_ID [ASSET_ID ...]    decide at the review gate (``approve all``, ``approve plan``)
     reject ASSET_ID: reason            (``reject plan: reason``)
@@ -36,6 +37,8 @@ CommandName = Literal[
     "resume",
     "status",
     "trace",
+    "kpis",
+    "rollback",
     "history",
     "help",
     "fork",
@@ -53,6 +56,7 @@ _SIMPLE: dict[str, CommandName] = {
     "continue": "resume",
     "status": "status",
     "trace": "trace",
+    "kpis": "kpis",
     "history": "history",
     "help": "help",
 }
@@ -75,6 +79,8 @@ class Command(BaseModel):
     """Brief text, edit text, fork note or plan JSON."""
     asset_id: str = ""
     checkpoint_id: str = ""
+    version: int = 0
+    """The version to restore (``rollback``)."""
     choices: list[AssetChoice] = Field(default_factory=list)
     deliverables: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -98,11 +104,14 @@ def parse_message(raw: str, *, has_campaign: bool, max_chars: int = MAX_MESSAGE_
         return _fork(words, rest)
     if verb == "edit":
         return _edit(words, rest)
+    if verb == "rollback":
+        return _rollback(words, rest)
     if verb in ("approve", "reject", "respond"):
         return Command(name="decide", choices=_decisions(verb, head[len(words[0]) :], rest))
     raise InputError(
         "this campaign is already running; commands: approve, reject, respond, edit, stop, "
-        "resume, status, trace, history, fork (type `help`). Start a new chat for a new brief."
+        "resume, status, trace, kpis, history, fork, rollback (type `help`). "
+        "Start a new chat for a new brief."
     )
 
 
@@ -111,6 +120,18 @@ def _fork(words: list[str], rest: str) -> Command:
         raise InputError("usage: fork CHECKPOINT_ID [note], e.g. `fork 1f0a... more playful tone`")
     note = " ".join(words[2:]) + ("\n" + rest if rest.strip() else "")
     return Command(name="fork", checkpoint_id=words[1], text=note.strip())
+
+
+def _rollback(words: list[str], rest: str) -> Command:
+    """``rollback ASSET_ID VERSION`` (``v2`` or ``2``)."""
+    usage = "usage: rollback ASSET_ID VERSION, e.g. `rollback newsletter 1`"
+    if len(words) != 3 or rest.strip():
+        raise InputError(usage)
+    _check_asset_id(words[1])
+    number = words[2].lower().removeprefix("v")
+    if not number.isdigit() or int(number) < 1:
+        raise InputError(f"{words[2]!r} is not a version number; {usage}")
+    return Command(name="rollback", asset_id=words[1], version=int(number))
 
 
 def _edit(words: list[str], rest: str) -> Command:

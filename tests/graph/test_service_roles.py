@@ -61,6 +61,8 @@ async def test_viewers_cannot_decide_edit_stop_or_fork(make_service) -> None:
     checkpoint_id = service.history("t1")[0].checkpoint_id
     with pytest.raises(PermissionDenied):
         await service.fork("t1", checkpoint_id, role="viewer")
+    with pytest.raises(PermissionDenied):
+        await service.rollback("t1", "newsletter", 1, role="viewer")
     assert checkpoints(service) == before
 
 

@@ -76,7 +76,7 @@ async def test_a_published_campaign_is_in_the_store_with_its_lineage(tmp_path: P
     assert (await store.kpis(brand="Nobody")).approved_assets == 0
     events = await store.read_all(thread_id="t1")
     assert [e.type for e in events if not e.asset_id] == [
-        "campaign_started", "decision", "decision", "campaign_finished",
+        "campaign_started", "decision", "plan_versioned", "decision", "campaign_finished",
     ]  # fmt: skip
 
 
