@@ -1,6 +1,6 @@
 """Brandloom's chat workspace: the Chainlit adapter only.
 
-Auth, chat start/resume, messages and button clicks go to ``graph.workspace.Workspace`` (which
+Auth, chat start/resume, messages and button clicks go to ``graph.workspace.chat.Workspace`` (which
 checks roles, ownership and input server-side); its replies become messages with actions, and
 trace events become nested steps. Run it with ``chainlit run app.py`` (``make run``).
 """
@@ -18,16 +18,16 @@ from chainlit.input_widget import Select, Slider
 from chainlit.types import ThreadDict
 from chainlit.utils import utc_now
 
-from graph.workspace import Reply, Sinks, add_brand_files
-from graph.workspace_commands import AssetChoice
-from graph.workspace_render import ACTION_NAME, step_for_event
-from graph.workspace_setup import model_options, open_workspace, read_choices, starters
-from tools.campaign_owners import workspace_db_path
-from tools.chat_history import ChatHistoryStore
+from graph.workspace.chat import Reply, Sinks, add_brand_files
+from graph.workspace.chat_history import ChatHistoryStore
+from graph.workspace.commands import AssetChoice
+from graph.workspace.owners import workspace_db_path
+from graph.workspace.render import ACTION_NAME, step_for_event
+from graph.workspace.setup import model_options, open_workspace, read_choices, starters
+from graph.workspace.users import UserStore, session_secret
 from tools.errors import BrandloomError, InputError
 from tools.events import TraceEvent
 from tools.settings import get_settings
-from tools.users import UserStore, session_secret
 
 settings = get_settings()
 os.environ["CHAINLIT_AUTH_SECRET"] = session_secret(settings)

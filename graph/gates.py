@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from graph.planner import MAX_DELIVERABLES, Deliverable
+from graph.planning.plan import MAX_DELIVERABLES, Deliverable
+from graph.workspace.users import Role
 from tools.errors import InputError
-from tools.users import Role
 
 GateName = Literal["plan", "review", "publish"]
 Action = Literal["approve", "edit", "reject", "respond"]

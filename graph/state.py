@@ -128,9 +128,9 @@ class CampaignState(TypedDict, total=False):
     owner: str
     """User who commissioned the campaign (ownership is checked by adapters)."""
     brief: dict[str, Any]
-    """``graph.brief.Brief`` as a dict."""
+    """``graph.planning.brief.Brief`` as a dict."""
     plan: dict[str, Any]
-    """``graph.planner.Plan`` as a dict: the deliverables matrix, budget, due date."""
+    """``graph.planning.plan.Plan`` as a dict: the deliverables matrix, budget, due date."""
     plan_approved: bool
     publish_approved: bool
     publisher: str

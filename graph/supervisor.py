@@ -21,7 +21,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from graph.context import CampaignContext
-from graph.records import emit, transition
+from graph.nodes.records import emit, transition
 from graph.state import AssetRecord, CampaignState, DraftTask
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
