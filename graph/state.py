@@ -9,7 +9,10 @@ plan edits). Parallel draft tasks write into ``assets`` (merged per asset id), `
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
+
+if TYPE_CHECKING:  # the state stays plain data; only the update type names LangGraph's marker
+    from langgraph.types import Overwrite
 
 AssetStatus = Literal["pending", "draft", "review", "approved", "rejected", "published"]
 """pending: to be written (new, revision, regeneration); draft: written, not yet verified;
@@ -149,3 +152,27 @@ class CampaignState(TypedDict, total=False):
     """Tasks the supervisor fans out next (one ``Send`` each)."""
     forked_from: str
     """``thread_id@checkpoint_id`` this campaign was forked from."""
+
+
+class CampaignUpdate(TypedDict, total=False):
+    """What a node returns: a partial ``CampaignState`` LangGraph merges through its reducers.
+
+    Same keys and types as the state (a typo'd key or a phase outside ``CampaignPhase`` fails
+    mypy), except that ``assets`` may be an ``Overwrite`` replacing the whole mapping.
+    """
+
+    thread_id: str
+    owner: str
+    brief: dict[str, Any]
+    plan: dict[str, Any]
+    plan_approved: bool
+    publish_approved: bool
+    publisher: str
+    phase: CampaignPhase
+    stop_reason: str
+    assets: dict[str, AssetRecord] | Overwrite
+    reviews: list[ReviewRecord]
+    usage: dict[str, float]
+    trace: list[dict[str, Any]]
+    dispatch: list[DraftTask]
+    forked_from: str

@@ -38,12 +38,13 @@ from graph.cli.exit_codes import ExitCode, error_code, error_json, outcome_code,
 from graph.cli.plugins import mount_subcommands
 from graph.cli.prompts import ask, auto_decision
 from graph.cli.store import kpis as kpis_command
+from graph.gates import ReviewDecision
 from graph.planning.checks import BriefLimits, checked_brief
 from graph.service.campaigns import CampaignService, checked_thread_id, require_role
 from graph.service.views import RunOutcome
-from graph.workspace.users import Permission, Role, role_allows
 from tools.errors import BrandloomError, CampaignBusy, InputError, PermissionDenied
 from tools.redis_server import EmbeddedRedis, redis_unreachable
+from tools.roles import Permission, Role, role_allows
 from tools.settings import get_settings
 
 app = typer.Typer(
@@ -124,7 +125,8 @@ async def _drive(
             progress.__enter__()
         if decision is None:
             break
-        console.print(f"[dim]{gate.gate} gate: {decision.get('action', 'decisions')}[/dim]")
+        said = "decisions" if isinstance(decision, ReviewDecision) else decision.action
+        console.print(f"[dim]{gate.gate} gate: {said}[/dim]")
         outcome = await _when_free(
             partial(service.resume, thread_id, decision, on_event=progress.on_event, role=role)
         )

@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, cast
+from typing import cast
 
 import typer
 
-from tools.errors import ConfigError
+from graph.service.composition import load_attribute
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("graph.cli.memory", "Brand memory: add files, query, reindex."),
@@ -38,14 +37,3 @@ def mount_subcommands(app: typer.Typer, argv: list[str]) -> None:
 
 def _listed_only() -> None:
     """Never runs: a listed sub-command is mounted for real when it is the one requested."""
-
-
-def load_attribute(module_name: str, attribute: str, switch: str) -> Any:
-    """``module.attribute``, or a ConfigError naming the setting that switches it off."""
-    try:
-        return getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError):
-        fix = f": set {switch}=false" if switch else " yet"
-        raise ConfigError(
-            f"{module_name}.{attribute} is not available in this build{fix}"
-        ) from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -24,12 +23,12 @@ from graph.service.campaigns import checked_thread_id
 from tools.content_store import ContentStore, open_content_store
 from tools.content_store.report import assets_table, history_table, kpis_table
 from tools.errors import InputError, NotFoundError
+from tools.ids import is_id
 from tools.settings import get_settings
 
 app = typer.Typer(help="Assets of a campaign, from the content store.", no_args_is_help=True)
 console = Console(file=sys.__stdout__)
 T = TypeVar("T")
-ASSET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 """Asset ids are plan-row ids (``newsletter``, ``social_post-01``, ``seo_meta-lw-104``)."""
 
 
@@ -53,7 +52,7 @@ async def _known_campaign(store: ContentStore, thread_id: str) -> None:
 
 def checked_asset_id(asset_id: str) -> str:
     """``asset_id`` if it is a valid asset id, else InputError."""
-    if not ASSET_ID.match(asset_id):
+    if not is_id(asset_id):
         raise InputError(f"invalid asset id {asset_id[:40]!r}: use letters, digits, '.', '_', '-'")
     return asset_id
 

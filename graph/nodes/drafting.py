@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 from agents.base import Constraints, DraftRequest, DraftResult, MemorySnippet
 from graph.context import CampaignContext
 from graph.nodes.records import current_version, emit, price_warnings, transition
-from graph.state import AssetRecord, DraftTask
+from graph.state import AssetRecord, CampaignUpdate, DraftTask
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
 from tools.link_sources import find_links
@@ -90,7 +90,7 @@ def usage_totals(events: list[TraceEvent]) -> dict[str, float]:
 
 def _failed(
     runtime: Runtime[CampaignContext], task: DraftTask, asset: AssetRecord, error: str
-) -> dict[str, Any]:
+) -> CampaignUpdate:
     transition(runtime, task["thread_id"], asset, "review", actor="draft", detail=error)
     failed: AssetRecord = {**asset, "status": "review", "failed": True, "error": error}
     event = TraceEvent(
@@ -121,7 +121,7 @@ async def _call(
         return DraftResult(text="", failed=True, error=error.user_message)
 
 
-async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Write the next version of one asset."""
     asset = task["asset"]
     if runtime.control is not None and runtime.control.drain_requested:
@@ -150,7 +150,7 @@ async def draft(task: DraftTask, runtime: Runtime[CampaignContext]) -> dict[str,
     }
     if result.failed:
         outcome = _failed(runtime, task, asset, result.error or "generation failed")
-        return {**outcome, "usage": usage, "trace": trace + outcome["trace"]}
+        return {**outcome, "usage": usage, "trace": trace + outcome.get("trace", [])}
     return _written(runtime, task, asset, request, result, trace, usage)
 
 
@@ -162,7 +162,7 @@ def _written(
     result: DraftResult,
     trace: list[dict[str, Any]],
     usage: dict[str, float],
-) -> dict[str, Any]:
+) -> CampaignUpdate:
     specialist = runtime.context.specialists[request.asset_kind]
     version = {
         "version": request.version,

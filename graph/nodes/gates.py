@@ -27,7 +27,7 @@ from graph.gates import (
 from graph.nodes.records import current_version, emit, new_asset, transition, with_human_version
 from graph.planning.brief import Brief, parse_brief
 from graph.planning.plan import Plan
-from graph.state import AssetRecord, CampaignState, ReviewRecord
+from graph.state import AssetRecord, CampaignState, CampaignUpdate, ReviewRecord
 from tools.errors import BrandloomError, InputError
 from tools.events import TraceEvent
 
@@ -63,7 +63,7 @@ def review_view(asset: AssetRecord) -> AssetForReview:
     )
 
 
-def plan_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+def plan_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Approve / edit / reject / respond to the deliverables matrix."""
     count = len(state["plan"]["deliverables"])
     budget = state["plan"]["budget_usd"]
@@ -75,7 +75,7 @@ def plan_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[s
     )
     decision = PlanDecision.model_validate(interrupt(payload.model_dump(mode="json")))
     summary = f"plan {decision.action} by {decision.user or 'someone'}"
-    update: dict[str, Any] = {"trace": [emit(runtime, _decision_event(state, "plan", summary))]}
+    update: CampaignUpdate = {"trace": [emit(runtime, _decision_event(state, "plan", summary))]}
     if decision.action == "approve":
         return update | {"plan_approved": True, "phase": "drafting"}
     if decision.action == "reject":
@@ -107,7 +107,7 @@ def _amended_brief(state: CampaignState, note: str) -> dict[str, Any]:
     return new.model_dump(mode="json")
 
 
-async def review_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def review_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """One interrupt for every asset awaiting review; each asset decided on its own."""
     waiting = [a for a in state["assets"].values() if a["status"] == "review"]
     flagged = sum(1 for a in waiting if a["flagged"] or a["failed"])
@@ -223,7 +223,7 @@ async def _learn(
     trace.append(emit(runtime, event))
 
 
-def publish_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+def publish_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Only an approver releases the approved assets to the publisher."""
     ready = [a for a in state["assets"].values() if a["status"] == "approved"]
     payload = GatePayload(
@@ -247,5 +247,4 @@ def publish_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> dic
         "trace": trace,
         "publish_approved": True,
         "publisher": decision.user,
-        "phase": "publishing",
     }

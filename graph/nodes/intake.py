@@ -9,33 +9,33 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 from agents.base import AssetKind, Tone
-from graph.context import CampaignContext, LabelLike, TriageResultLike
+from graph.context import CampaignContext
 from graph.nodes.records import emit, new_asset
 from graph.planning.brief import TONES, Brief, DeliverableRequest
 from graph.planning.plan import build_plan
-from graph.state import CampaignState
+from graph.state import CampaignState, CampaignUpdate
+from tools.asset_kinds import ASSET_KINDS
 from tools.errors import BrandloomError, InputError
 from tools.events import TraceEvent
 
+if TYPE_CHECKING:
+    from agents.classifiers.triage import LabelPrediction, TriageResult
+
 CATEGORY_KINDS: dict[str, AssetKind] = {
-    "newsletter": "newsletter",
-    "social_post": "social_post",
-    "product_description": "product_description",
-    "ad_copy": "ad_copy",
-    "video_script": "video_script",
-    "email": "email",
-    "blog_article": "blog_article",
+    spec.triage_label: kind for kind, spec in ASSET_KINDS.items() if spec.triage_label
 }
 """Triage category label -> the asset kind a brief of that category gets by default."""
 
 
-def classifier_event(thread_id: str, node: str, agent: str, prediction: LabelLike) -> TraceEvent:
+def classifier_event(
+    thread_id: str, node: str, agent: str, prediction: LabelPrediction
+) -> TraceEvent:
     """A trace event for one small-model decision."""
     return TraceEvent(
         kind="classifier",
@@ -54,7 +54,7 @@ async def _classify(
     state: CampaignState,
     brief: Brief,
     trace: list[dict[str, Any]],
-) -> Sequence[TriageResultLike]:
+) -> Sequence[TriageResult]:
     triage = runtime.context.triage
     if triage is None:
         return []
@@ -69,7 +69,7 @@ async def _classify(
         return []
 
 
-async def intake(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def intake(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Fill the brief's missing tone and categories with the triage classifiers."""
     brief = Brief.model_validate(state["brief"])
     trace: list[dict[str, Any]] = []
@@ -100,7 +100,7 @@ async def intake(state: CampaignState, runtime: Runtime[CampaignContext]) -> dic
     }
 
 
-async def planner(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def planner(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Brief -> deliverables matrix and one pending asset per deliverable."""
     brief = Brief.model_validate(state["brief"])
     settings = runtime.context.settings

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from graph.context import CampaignContext
 from graph.nodes.records import current_version, emit, transition
-from graph.state import AssetRecord, CampaignState
+from graph.state import AssetRecord, CampaignState, CampaignUpdate
 from tools.connectors.base import PublishItem
 from tools.events import TraceEvent
 
@@ -37,7 +37,7 @@ def publish_item(thread_id: str, asset: AssetRecord) -> PublishItem:
     )
 
 
-async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def publisher(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Publish approved assets; record receipts and ``publish`` events."""
     connector = runtime.context.connector
     thread_id = state["thread_id"]

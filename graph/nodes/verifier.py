@@ -13,24 +13,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
 from agents.base import Constraints, DraftRequest
-from graph.context import CampaignContext, TriageResultLike
+from graph.context import CampaignContext
 from graph.nodes.drafting import asset_request, usage_totals
 from graph.nodes.intake import classifier_event
 from graph.nodes.records import current_version, emit, price_warnings, transition
-from graph.state import AssetRecord, AssetStatus, CampaignState
+from graph.state import AssetRecord, AssetStatus, CampaignState, CampaignUpdate
 from tools.checks import CheckResult, failures, run_checks
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
 from tools.link_sources import LinkSources, parse_domains
 from tools.settings import Settings
 
+if TYPE_CHECKING:
+    from agents.classifiers.triage import TriageResult
 
-def tone_check(requested: str | None, result: TriageResultLike) -> CheckResult | None:
+
+def tone_check(requested: str | None, result: TriageResult) -> CheckResult | None:
     """The tone check from a triage prediction (None when no tone was requested)."""
     if requested is None:
         return None
@@ -57,7 +60,7 @@ def link_sources(state: CampaignState, asset: AssetRecord, settings: Settings) -
     return LinkSources.from_texts(texts, parse_domains(settings.allowed_link_domains))
 
 
-def _tags(result: TriageResultLike) -> dict[str, str]:
+def _tags(result: TriageResult) -> dict[str, str]:
     return {
         "tone": result.tone.label or "unknown",
         "tone_confidence": f"{result.tone.confidence:.2f}",
@@ -82,10 +85,10 @@ def _can_revise(
 
 async def _classify(
     runtime: Runtime[CampaignContext], texts: list[str]
-) -> Sequence[TriageResultLike | None]:
+) -> Sequence[TriageResult | None]:
     triage = runtime.context.triage
     readable = [i for i, text in enumerate(texts) if text.strip()]
-    predictions: list[TriageResultLike | None] = [None] * len(texts)
+    predictions: list[TriageResult | None] = [None] * len(texts)
     if triage is None or not readable:
         return predictions
     try:
@@ -97,7 +100,7 @@ async def _classify(
     return predictions
 
 
-async def verify(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def verify(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Check every asset in ``draft``; revise, or send to review (flagged when still failing)."""
     drafts = [a for a in state.get("assets", {}).values() if a["status"] == "draft"]
     texts = [(current_version(a) or {"text": ""})["text"] for a in drafts]

@@ -18,6 +18,7 @@ from datetime import date
 from pydantic import BaseModel, Field, ValidationError
 
 from agents.base import AssetKind, Tone
+from tools.asset_kinds import ASSET_KINDS
 from tools.errors import BriefInvalid, InputError
 
 MAX_BRIEF_CHARS = 200_000
@@ -277,7 +278,6 @@ _NUMBERS = {
 }  # fmt: skip
 _COUNT = r"(\d{1,3}(?:,\d{3})+|\d+|" + "|".join(_NUMBERS) + r")"
 """A count right before what it counts, on the same line: ``10``, ``10,000``, ``ten``."""
-_EMAIL = r"(?:marketing|promo(?:tional)?|welcome|launch|announcement)\s+emails?\b"
 _SOCIAL_CHANNELS = ("instagram", "linkedin", "facebook", "tiktok", "twitter", "threads", "x")
 
 
@@ -321,14 +321,15 @@ def _simple_request(
 
 
 def _video_request(lines: list[str]) -> DeliverableRequest | None:
-    found = _first_line_match(lines, r"video\s+scripts?|\bvideo\b")
+    found = _first_line_match(lines, ASSET_KINDS["video_script"].brief_pattern)
     if found is None:
         return None
     text = "\n".join(lines)
     seconds = re.search(r"(\d{1,3})[- ]?(?:second|sec|s)\b", text)
     max_words = int(int(seconds.group(1)) * 2.6) if seconds else None
+    channel = ASSET_KINDS["video_script"].channel
     return DeliverableRequest(
-        asset_kind="video_script", channel="video", max_words=max_words, line=found[0]
+        asset_kind="video_script", channel=channel, max_words=max_words, line=found[0]
     )
 
 
@@ -340,17 +341,12 @@ def find_requests(
     lower = text.lower()
     lines = lower.splitlines()
 
-    def simple(pattern: str, kind: AssetKind, channel: str = "") -> DeliverableRequest | None:
-        return _simple_request(lines, pattern, kind, found_problems, channel)
-
     found: list[DeliverableRequest | None] = [
-        simple(r"newsletters?\b", "newsletter", "email"),
-        simple(r"(?:social(?:\s+media)?\s+)?posts?\b", "social_post"),
-        _video_request(lines),
-        simple(_EMAIL, "email", "email"),
-        simple(r"blog\s+(?:articles?|posts?)", "blog_article", "blog"),
-        simple(r"ad(?:vert)?s?\s+cop(?:y|ies)|\bads?\b", "ad_copy", "ads"),
-        simple(r"(?:visual\s+briefs?|image\s+prompts?)", "visual_brief", "design"),
+        _video_request(lines)
+        if kind == "video_script"
+        else _simple_request(lines, spec.brief_pattern, kind, found_problems, spec.channel)
+        for kind, spec in ASSET_KINDS.items()
+        if not spec.per_product
     ]
     requests = [r for r in found if r is not None]
     for request in requests:
@@ -358,18 +354,22 @@ def find_requests(
             request.channel = _social_channel(lower)
         if request.asset_kind == "blog_article":
             requests = [r for r in requests if r.asset_kind != "social_post" or "social" in lower]
-    product_ask = _first_line_match(lines, r"product\s+(?:descriptions?|copy)")
+    product = ASSET_KINDS["product_description"]
+    product_ask = _first_line_match(lines, product.brief_pattern)
     if products or product_ask:
         variants = re.search(rf"{_COUNT}?\s*a/b\s+variants?", lower)
         count = _count(variants.group(1), 2) if variants else 1
         line = product_ask[0] if product_ask else 0
         requests.append(
             DeliverableRequest(
-                asset_kind="product_description", channel="shop", variants=count, line=line
+                asset_kind="product_description", channel=product.channel, variants=count, line=line
             )
         )
-        if re.search(r"\bseo\b", lower):
-            requests.append(DeliverableRequest(asset_kind="seo_meta", channel="shop", line=line))
+        seo = ASSET_KINDS["seo_meta"]
+        if re.search(seo.brief_pattern, lower):
+            requests.append(
+                DeliverableRequest(asset_kind="seo_meta", channel=seo.channel, line=line)
+            )
     if problems is None:
         found_problems.raise_if_any()
     return requests

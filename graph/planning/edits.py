@@ -10,11 +10,10 @@ import math
 import time
 from typing import Any, cast
 
-from langgraph.types import Overwrite
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from agents.base import Tone
-from graph.nodes.records import new_asset, with_human_version
+from graph.planning.assets import new_asset, with_human_version
 from graph.planning.plan import Deliverable, Plan
 from graph.state import AssetRecord, ReviewRecord
 from tools.errors import InputError, NotFoundError
@@ -75,7 +74,11 @@ def parse_edits(edits: object) -> CampaignEdits:
 
 
 def plan_update(values: dict[str, Any], deliverables: list[Deliverable]) -> dict[str, Any]:
-    """New plan rows; assets of unchanged ids are kept, new ones start pending."""
+    """New plan rows; assets of unchanged ids are kept, new ones start pending.
+
+    ``assets`` is the whole new mapping: the service writes it with LangGraph's ``Overwrite``
+    (dropped rows go away instead of being merged back by the state reducer).
+    """
     if not values.get("plan"):
         raise InputError("the campaign has no plan yet")
     if not deliverables:
@@ -94,7 +97,7 @@ def plan_update(values: dict[str, Any], deliverables: list[Deliverable]) -> dict
                 AssetRecord, {**kept, "constraints": fresh["constraints"], "channel": row.channel}
             )
         assets[row.asset_id] = fresh
-    return {"plan": plan.model_dump(mode="json"), "assets": Overwrite(value=assets)}
+    return {"plan": plan.model_dump(mode="json"), "assets": assets}
 
 
 def draft_update(
@@ -146,5 +149,4 @@ def fork_values(values: dict[str, Any], edits: CampaignEdits) -> dict[str, Any]:
     forked.update(brief=brief, plan=plan, assets=assets, dispatch=[])
     if edits.deliverables is not None:
         forked.update(plan_update(forked, edits.deliverables))
-        forked["assets"] = forked["assets"].value
     return forked

@@ -14,26 +14,19 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agents.base import AssetKind, Constraints
 from graph.planning.brief import Brief, DeliverableRequest
+from tools.asset_kinds import ASSET_KINDS
 from tools.errors import InputError
+from tools.ids import is_id
 
-LENGTH_WINDOWS: dict[str, tuple[int, int]] = {
-    "newsletter": (80, 350),
-    "social_post": (8, 60),
-    "email": (60, 300),
-    "blog_article": (250, 900),
-    "ad_copy": (8, 50),
-    "video_script": (50, 180),
-    "visual_brief": (20, 200),
-    "product_description": (30, 160),
-    "seo_meta": (5, 45),
-}
-"""Default (min, max) words per asset kind."""
+LENGTH_WINDOWS: dict[str, tuple[int, int]] = {k: spec.words for k, spec in ASSET_KINDS.items()}
+"""Default (min, max) words per asset kind (from ``tools.asset_kinds.ASSET_KINDS``)."""
 
 MAX_DELIVERABLES = 10_000
 """Default most deliverables one plan may hold (the ``plan_max_deliverables`` setting)."""
-PRODUCT_KINDS: tuple[AssetKind, ...] = ("product_description", "seo_meta")
+PRODUCT_KINDS: tuple[AssetKind, ...] = tuple(
+    k for k, spec in ASSET_KINDS.items() if spec.per_product
+)
 """Kinds written once per product (and variant) when the brief lists products."""
-_ASSET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class Deliverable(BaseModel):
@@ -49,7 +42,7 @@ class Deliverable(BaseModel):
     @field_validator("asset_id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
-        if not _ASSET_ID.match(value):
+        if not is_id(value):
             raise ValueError("asset ids use letters, digits, '.', '_' and '-' (max 128)")
         return value
 

@@ -15,22 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphDrained, InvalidUpdateError
 from langgraph.runtime import RunControl
-from langgraph.types import Command
+from langgraph.types import Command, Overwrite
 
 from agents.base import Specialist
 from graph.builder import build_graph
-from graph.context import BrandMemoryLike, CampaignContext, ComplianceLike, TriageLike
+from graph.context import CampaignContext
 from graph.gates import GatePayload, PublishDecision, parse_resume
 from graph.planning.brief import Brief
 from graph.planning.checks import BriefLimits, checked_brief
@@ -66,13 +65,19 @@ from graph.service.views import (
     outcome_of,
     status_of,
 )
-from graph.workspace.users import Permission, Role, checked_role, role_allows
 from tools.connectors.base import Connector
 from tools.content_store import ContentStore, open_content_store
 from tools.errors import InputError, NotFoundError, PermissionDenied, StoreError
 from tools.event_log import ContentEvent, EventLog
 from tools.events import TraceEvent
+from tools.ids import is_id
+from tools.roles import Permission, Role, checked_role, role_allows
 from tools.settings import Settings
+
+if TYPE_CHECKING:
+    from agents.classifiers.triage import Triage
+    from agents.compliance import ComplianceReviewer
+    from tools.memory.facade import BrandMemory
 
 EventSink = Callable[[TraceEvent], Awaitable[None] | None]
 """Receives every trace event of a run as it happens."""
@@ -82,8 +87,6 @@ LeaseFactory = Callable[[str], AbstractAsyncContextManager[Any]]
 """``thread_id`` -> an async context manager holding the thread's one-writer lease."""
 
 RECURSION_LIMIT = 10_000
-THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-"""Campaign ids name folders (outbox) and Redis keys: a safe, bounded alphabet."""
 
 
 _VERBS: dict[Permission, str] = {
@@ -110,7 +113,7 @@ def _a(role: str) -> str:
 
 def checked_thread_id(thread_id: object) -> str:
     """``thread_id`` if it is a valid campaign id, else InputError."""
-    if not isinstance(thread_id, str) or not THREAD_ID.match(thread_id):
+    if not is_id(thread_id):
         raise InputError(
             f"invalid campaign id {str(thread_id)[:40]!r}: use letters, digits, '.', '_', '-'"
         )
@@ -149,9 +152,9 @@ class CampaignService:
         settings: Settings,
         *,
         specialists: Mapping[str, Specialist] | None = None,
-        memory: BrandMemoryLike | FromSettings | None = FROM_SETTINGS,
-        triage: TriageLike | FromSettings | None = FROM_SETTINGS,
-        compliance: ComplianceLike | FromSettings | None = FROM_SETTINGS,
+        memory: BrandMemory | FromSettings | None = FROM_SETTINGS,
+        triage: Triage | FromSettings | None = FROM_SETTINGS,
+        compliance: ComplianceReviewer | FromSettings | None = FROM_SETTINGS,
         connector: Connector | None = None,
         event_log: EventLog | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
@@ -282,6 +285,8 @@ class CampaignService:
         """Validate ``role``'s decision for ``gate`` (InputError / PermissionDenied); its resume
         value. At the publish gate the caller's role is the one recorded: a decision claiming
         another role is refused."""
+        if isinstance(decision, PublishDecision):  # the adapters' typed decision
+            decision = decision.model_dump(mode="json")
         if gate.gate == "publish" and isinstance(decision, dict):
             claimed = checked_role(decision.get("role", role))
             require_role(role, "publish")
@@ -476,7 +481,9 @@ class CampaignService:
         """
         require_role(role, "edit")
         rows = parse_rows(deliverables)
-        return await self._edit(thread_id, lambda values: plan_update(values, rows))
+        return await self._edit(
+            thread_id, lambda values: _overwrite_assets(plan_update(values, rows))
+        )
 
     async def edit_draft(
         self, thread_id: str, asset_id: str, text: str, user: str = "", *, role: Role = "editor"
@@ -532,3 +539,8 @@ class CampaignService:
             return config
         config["configurable"]["checkpoint_id"] = checkpoint_id
         return config
+
+
+def _overwrite_assets(update: dict[str, Any]) -> dict[str, Any]:
+    """A plan edit replaces the whole asset mapping (the state reducer would merge it)."""
+    return {**update, "assets": Overwrite(value=update["assets"])}

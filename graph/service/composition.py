@@ -8,6 +8,7 @@ reaches only runs of the same process, and the event log lives in memory unless 
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -18,17 +19,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agents.base import Specialist
-from graph.context import BrandMemoryLike, ComplianceLike, TriageLike
 from tools.connectors.base import Connector
 from tools.connectors.outbox.v1 import OutboxConnector
-from tools.errors import CampaignBusy
+from tools.errors import CampaignBusy, ConfigError
 from tools.event_log import EventLog, InMemoryEventLog, RedisEventLog
 from tools.events import TraceEvent
 from tools.redis_server import connect
 from tools.settings import Settings
 
-if TYPE_CHECKING:  # the real parts, so mypy checks them against the graph's protocols
+if TYPE_CHECKING:  # the real parts; imported when built (torch, the vector index are heavy)
     from agents.classifiers.triage import Triage
+    from agents.compliance import ComplianceReviewer
     from tools.memory.facade import BrandMemory
 
 
@@ -110,7 +111,7 @@ def default_parts(
     )
 
 
-def open_compliance(settings: Settings) -> ComplianceLike | None:
+def open_compliance(settings: Settings) -> ComplianceReviewer | None:
     """The compliance critic when ``campaign_compliance`` is on (``critic`` role models)."""
     if not settings.campaign_compliance:
         return None
@@ -126,18 +127,28 @@ class FromSettings:
 FROM_SETTINGS = FromSettings()
 
 
+def load_attribute(module_name: str, attribute: str, switch: str) -> Any:
+    """``module.attribute`` imported only now, or a ConfigError naming the setting that switches
+    it off (heavy parts such as torch load only when a switched-on part needs them)."""
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        fix = f": set {switch}=false" if switch else " yet"
+        raise ConfigError(
+            f"{module_name}.{attribute} is not available in this build{fix}"
+        ) from None
+
+
 def open_memory_and_triage(
     settings: Settings, *, memory: bool = True, triage: bool = True
-) -> tuple[BrandMemoryLike | None, TriageLike | None]:
+) -> tuple[BrandMemory | None, Triage | None]:
     """Brand memory and triage as the ``campaign_memory`` / ``campaign_triage`` settings ask.
 
     A switched-on part that cannot load (no trained classifier, unreadable index) is a
     ``ConfigError`` saying how to fix it, not a silent downgrade.
     """
-    from graph.cli.plugins import load_attribute
-
-    brand_memory: BrandMemoryLike | None = None
-    classifiers: TriageLike | None = None
+    brand_memory: BrandMemory | None = None
+    classifiers: Triage | None = None
     if memory and settings.campaign_memory:
         open_memory: Callable[[Settings], BrandMemory] = load_attribute(
             "tools.memory", "open_memory", "BRANDLOOM_CAMPAIGN_MEMORY"

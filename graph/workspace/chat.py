@@ -14,16 +14,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, get_args
+from typing import TYPE_CHECKING, get_args
 
 from pydantic import ValidationError
 
 from agents.base import Tone
-from graph.context import BrandMemoryLike
-from graph.gates import AssetDecision, GatePayload
+from graph.gates import (
+    AssetDecision,
+    Decision,
+    GatePayload,
+    PlanDecision,
+    PublishDecision,
+    ReviewDecision,
+    decided,
+)
 from graph.planning.plan import Deliverable
 from graph.service.campaigns import CampaignService, EventSink, TokenSink
 from graph.service.views import RunOutcome
@@ -42,14 +49,12 @@ from graph.workspace.render import (
     status_markdown,
     trace_markdown,
 )
-from graph.workspace.users import Permission, Role, UserStore, role_allows
+from graph.workspace.users import UserStore
 from tools.errors import CampaignBusy, InputError, NotFoundError, PermissionDenied
+from tools.roles import Permission, Role, role_allows
 
-
-class BrandKitMemory(BrandMemoryLike, Protocol):
-    """Brand memory that can take uploaded brand-kit files (``tools.memory.BrandMemory``)."""
-
-    def add_files(self, brand: str, paths: Sequence[Path], *, progress: Any = None) -> Any: ...
+if TYPE_CHECKING:
+    from tools.memory.facade import BrandMemory
 
 
 ServiceFactory = Callable[[dict[str, str]], CampaignService]
@@ -93,7 +98,7 @@ class Workspace:
         users: UserStore,
         campaigns: CampaignOwners,
         default_models: dict[str, str],
-        memory: BrandKitMemory | None = None,
+        memory: BrandMemory | None = None,
         max_message_chars: int = MAX_MESSAGE_CHARS,
     ) -> None:
         self.services = services
@@ -267,7 +272,7 @@ class Workspace:
 
     def _gate_value(
         self, thread_id: str, gate: GatePayload, choices: list[AssetChoice], user: str, role: Role
-    ) -> dict[str, Any] | None:
+    ) -> Decision | None:
         if gate.gate == "review":
             return self._review_value(thread_id, gate, choices, user)
         (choice,) = choices[:1] or [AssetChoice(asset_id="", action="approve")]
@@ -277,16 +282,20 @@ class Workspace:
         if gate.gate == "publish":
             if choice.action not in ("approve", "reject"):
                 raise InputError("at the publish gate you can approve (publish) or reject")
-            return {"action": choice.action, "role": role, "user": user, "reason": choice.text}
-        value: dict[str, Any] = {"action": choice.action, "user": user}
+            return decided(
+                PublishDecision, action=choice.action, role=role, user=user, reason=choice.text
+            )
         if choice.action == "edit":
-            value["deliverables"] = plan_json(choice.text)
-        value["note" if choice.action == "respond" else "reason"] = choice.text
-        return value
+            return decided(
+                PlanDecision, action="edit", deliverables=plan_json(choice.text), user=user
+            )
+        if choice.action == "respond":
+            return decided(PlanDecision, action="respond", note=choice.text, user=user)
+        return decided(PlanDecision, action=choice.action, reason=choice.text, user=user)
 
     def _review_value(
         self, thread_id: str, gate: GatePayload, choices: list[AssetChoice], user: str
-    ) -> dict[str, Any] | None:
+    ) -> ReviewDecision | None:
         versions = {asset.asset_id: asset.version for asset in gate.assets}
         draft = self._draft(thread_id, gate)
         added: dict[str, AssetDecision] = {}
@@ -308,10 +317,10 @@ class Workspace:
         self.campaigns.save_review_draft(
             thread_id, {(a, versions[a]): d.model_dump() for a, d in added.items()}
         )
-        decided = draft | added
-        if set(versions) - set(decided):
+        chosen = draft | added
+        if set(versions) - set(chosen):
             return None
-        return {"decisions": {k: v.model_dump() for k, v in decided.items()}, "user": user}
+        return ReviewDecision(decisions=chosen, user=user)
 
     def _draft(self, thread_id: str, gate: GatePayload) -> dict[str, AssetDecision]:
         """Decisions saved so far for exactly the asset versions this review gate shows."""
@@ -404,12 +413,9 @@ def _deliverables(command: Command) -> list[Deliverable]:
 
 
 def _asset_decision(choice: AssetChoice) -> AssetDecision:
-    field_name = {"edit": "text", "reject": "reason", "respond": "note"}.get(choice.action)
-    values: dict[str, Any] = {"action": choice.action}
-    if field_name:
-        values[field_name] = choice.text
+    text = {"edit": "text", "reject": "reason", "respond": "note"}.get(choice.action, "reason")
     try:
-        return AssetDecision.model_validate(values)
+        return AssetDecision.model_validate({"action": choice.action, text: choice.text})
     except ValueError as error:
         raise InputError(f"{choice.asset_id}: {choice.action} needs text ({error})") from None
 

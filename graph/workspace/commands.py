@@ -20,12 +20,12 @@ Anything malformed is an ``InputError`` that says what was expected.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from tools.errors import InputError
+from tools.ids import is_id
 
 MAX_MESSAGE_CHARS = 200_000
 """Default cap of a chat message (the workspace passes ``settings.brief_max_chars``)."""
@@ -45,7 +45,6 @@ CommandName = Literal[
 ]
 DecisionAction = Literal["approve", "reject", "respond", "edit"]
 
-_ASSET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _SIMPLE: dict[str, CommandName] = {
     "stop": "stop",
     "pause": "stop",
@@ -155,5 +154,5 @@ def _decisions(verb: str, head_rest: str, body: str) -> list[AssetChoice]:
 
 
 def _check_asset_id(asset_id: str) -> None:
-    if not _ASSET_ID.match(asset_id):
+    if not is_id(asset_id):
         raise InputError(f"{asset_id!r} is not an asset id (letters, digits, '.', '_', '-')")

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from graph.context import TriageLike
+from agents.providers.factory import chat_models
 from graph.service.campaigns import CampaignService
 from graph.service.composition import open_memory_and_triage
-from graph.workspace.chat import BrandKitMemory, Workspace
+from graph.workspace.chat import Workspace
 from graph.workspace.owners import CampaignOwners, workspace_db_path
 from graph.workspace.users import UserStore
 from tools.errors import InputError
@@ -23,7 +23,6 @@ from tools.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 ROLES = ("router", "writer", "critic")
 """Model roles a user can choose per campaign in the chat settings."""
-LOCAL_MODEL = "local:smollm2-135m"
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,7 @@ def starters() -> list[StarterSpec]:
 
 def model_options(settings: Settings) -> dict[str, list[str]]:
     """Per role: the configured model first, then the local model and keyed providers."""
-    extra = [LOCAL_MODEL]
-    if settings.openai_api_key is not None:
-        extra.append("openai:gpt-4.1-mini")
-    if settings.gemini_api_key is not None:
-        extra.append("gemini:gemini-2.5-flash")
+    extra = chat_models(settings)
     options = {}
     for role in ROLES:
         configured = str(getattr(settings, f"model_{role}"))
@@ -93,15 +88,9 @@ def read_choices(
     return models, None if budget == settings.campaign_budget_usd else budget
 
 
-def _memory_and_triage(settings: Settings) -> tuple[BrandKitMemory | None, TriageLike | None]:
-    """Brand memory and triage as the ``campaign_memory``/``campaign_triage`` settings ask."""
-    memory, triage = open_memory_and_triage(settings)
-    return cast("BrandKitMemory | None", memory), triage
-
-
 def open_workspace(settings: Settings) -> Workspace:
     """The workspace on the configured stores; one cached service per model choice."""
-    memory, triage = _memory_and_triage(settings)
+    memory, triage = open_memory_and_triage(settings)
 
     @cache
     def service_for(router: str, writer: str, critic: str) -> CampaignService:

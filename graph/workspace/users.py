@@ -16,25 +16,12 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Literal, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from tools.errors import ConfigError, InputError, NotFoundError
+from tools.roles import Role, checked_role
 from tools.settings import Settings
-
-Role = Literal["viewer", "editor", "approver"]
-"""editor: commission, edit, review; approver: editor + publish; viewer: read only."""
-
-Permission = Literal["read", "commission", "edit", "decide", "publish"]
-"""What an action needs; ``decide`` covers approve/edit/reject/respond at plan and review gates."""
-
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    "viewer": frozenset({"read"}),
-    "editor": frozenset({"read", "commission", "edit", "decide"}),
-    "approver": frozenset({"read", "commission", "edit", "decide", "publish"}),
-}
-"""The permission table; the one place that says who may do what."""
 
 FIRST_USER = "admin"
 """Name of the approver created on first start when no users file exists."""
@@ -42,19 +29,6 @@ FIRST_USER = "admin"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{1,63}$")
 _MIN_PASSWORD_CHARS = 8
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-
-
-def checked_role(role: object) -> Role:
-    """``role`` if it is one of ``Role``; ``InputError`` naming the known roles otherwise."""
-    if role not in get_args(Role):
-        known = ", ".join(get_args(Role))
-        raise InputError(f"unknown role {str(role)[:40]!r}: the role must be one of {known}")
-    return role  # type: ignore[return-value]
-
-
-def role_allows(role: Role, permission: Permission) -> bool:
-    """Whether ``role`` carries ``permission``."""
-    return permission in ROLE_PERMISSIONS[role]
 
 
 def hash_password(password: str) -> str:

@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli.users import app
-from graph.workspace.users import UserStore, hash_password, role_allows, verify_password
+from graph.workspace.users import UserStore, hash_password, verify_password
 from tools.errors import ConfigError, InputError, NotFoundError
+from tools.roles import role_allows
 
 
 def test_password_hash_is_salted_and_verifies() -> None:
