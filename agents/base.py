@@ -12,41 +12,13 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from tools.asset_kinds import AssetKind as AssetKind  # re-exported: the contract names them
+from tools.asset_kinds import Constraints as Constraints
+from tools.asset_kinds import Tone as Tone
 from tools.events import TraceEvent
-
-AssetKind = Literal[
-    "newsletter",
-    "social_post",
-    "email",
-    "blog_article",
-    "ad_copy",
-    "video_script",
-    "visual_brief",
-    "product_description",
-    "seo_meta",
-]
-"""Every kind of asset a deliverable can produce."""
 
 ModelRole = Literal["router", "writer", "critic", "classify", "embed"]
 """Roles agents ask for; settings map each role to a ``provider:model`` id."""
-
-Tone = Literal["formal", "friendly", "playful", "urgent", "inspirational", "informative"]
-"""Tones the brief can ask for and the tone classifier predicts."""
-
-
-class Constraints(BaseModel):
-    """What a draft must satisfy; the verifier checks the same fields."""
-
-    min_words: int = 0
-    """Lower bound of the length window, in words."""
-    max_words: int = 400
-    """Upper bound of the length window, in words."""
-    tone: Tone | None = None
-    """Requested tone (None: no tone check)."""
-    required_terms: list[str] = Field(default_factory=list)
-    """Terms the draft must contain (case-insensitive)."""
-    banned_terms: list[str] = Field(default_factory=list)
-    """Terms the draft must not contain (case-insensitive)."""
 
 
 class MemorySnippet(BaseModel):

@@ -197,7 +197,7 @@ Rows = list[tuple[str, dict[str, float]]]
 
 async def open_cost(opener: Callable[[], Any], rounds: int = 20) -> dict[str, float]:
     """p50 / p95 ms of opening an existing, migrated store and closing it: what the service pays
-    per run when no store is injected (``graph.service_store.store_session``)."""
+    per run when no store is injected (``graph.service.store.store_session``)."""
     await (await opener()).close()  # created and migrated once, as after the first run
     times = []
     for _ in range(rounds):

@@ -41,9 +41,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.base import AssetKind, DraftRequest, DraftResult, TokenSink
 from agents.registry import build_specialists
-from graph.brief import parse_brief
-from graph.planner import build_plan
-from graph.service import CampaignService
+from graph.planning.brief import parse_brief
+from graph.planning.plan import build_plan
+from graph.service.campaigns import CampaignService
 from tools.checks import run_checks, word_count
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.content_store import ContentStore, InMemoryContentStore

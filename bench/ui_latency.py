@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tools.users import UserStore
+from graph.workspace.users import UserStore
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "ui_latency.md"

@@ -15,13 +15,13 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 
 from graph.context import CampaignContext
-from graph.drafting import draft
-from graph.gate_nodes import plan_gate, publish_gate, review_gate
-from graph.intake import intake, planner
-from graph.publisher import publisher
+from graph.nodes.drafting import draft
+from graph.nodes.gates import plan_gate, publish_gate, review_gate
+from graph.nodes.intake import intake, planner
+from graph.nodes.publisher import publisher
+from graph.nodes.verifier import verify
 from graph.state import CampaignState, DraftTask
 from graph.supervisor import route, supervisor
-from graph.verifier import verify
 
 NODES = ("intake", "planner", "plan_gate", "supervisor", "draft", "verify", "review_gate",
          "publish_gate", "publisher")  # fmt: skip

@@ -8,13 +8,13 @@ the checkpoint as plain dicts (``model_dump(mode="json")``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from graph.planner import MAX_DELIVERABLES, Deliverable
+from graph.planning.plan import MAX_DELIVERABLES, Deliverable
 from tools.errors import InputError
-from tools.users import Role
+from tools.roles import Role
 
 GateName = Literal["plan", "review", "publish"]
 Action = Literal["approve", "edit", "reject", "respond"]
@@ -128,6 +128,18 @@ def _first_error(error: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"])
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
+
+
+DecisionT = TypeVar("DecisionT", PlanDecision, AssetDecision, ReviewDecision, PublishDecision)
+
+
+def decided(model: type[DecisionT], **fields: object) -> DecisionT:
+    """An adapter's decision as its typed model; an ``InputError`` (one line) when a field is
+    missing or wrong (a reject without a reason, an edited plan that is not a plan)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        raise InputError(f"invalid decision: {_first_error(error)}") from None
 
 
 def parse_resume(gate: GatePayload, raw: object) -> Decision:

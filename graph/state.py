@@ -9,7 +9,10 @@ plan edits). Parallel draft tasks write into ``assets`` (merged per asset id), `
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, TypedDict
+
+if TYPE_CHECKING:  # the state stays plain data; only the update type names LangGraph's marker
+    from langgraph.types import Overwrite
 
 AssetStatus = Literal["pending", "draft", "review", "approved", "rejected", "published"]
 """pending: to be written (new, revision, regeneration); draft: written, not yet verified;
@@ -146,9 +149,9 @@ class CampaignState(TypedDict, total=False):
     owner: str
     """User who commissioned the campaign (ownership is checked by adapters)."""
     brief: dict[str, Any]
-    """``graph.brief.Brief`` as a dict."""
+    """``graph.planning.brief.Brief`` as a dict."""
     plan: dict[str, Any]
-    """``graph.planner.Plan`` as a dict: the deliverables matrix, budget, due date."""
+    """``graph.planning.plan.Plan`` as a dict: the deliverables matrix, budget, due date."""
     plan_approved: bool
     publish_approved: bool
     publisher: str
@@ -161,7 +164,7 @@ class CampaignState(TypedDict, total=False):
     gate_decisions: Annotated[list[ReviewRecord], operator.add]
     """Plan and publish gate decisions (asset decisions are in ``reviews``)."""
     rollbacks: Annotated[list[RollbackRecord], operator.add]
-    """Asset rollbacks, in order (``graph.store_rollback``)."""
+    """Asset rollbacks, in order (``graph.service.rollback``)."""
     usage: Annotated[dict[str, float], add_usage]
     """Campaign totals: prompt/completion tokens, cost_usd, model_calls, estimated_calls (calls
     whose tokens were counted locally), classifier_calls, large_calls_avoided."""
@@ -171,3 +174,29 @@ class CampaignState(TypedDict, total=False):
     """Tasks the supervisor fans out next (one ``Send`` each)."""
     forked_from: str
     """``thread_id@checkpoint_id`` this campaign was forked from."""
+
+
+class CampaignUpdate(TypedDict, total=False):
+    """What a node returns: a partial ``CampaignState`` LangGraph merges through its reducers.
+
+    Same keys and types as the state (a typo'd key or a phase outside ``CampaignPhase`` fails
+    mypy), except that ``assets`` may be an ``Overwrite`` replacing the whole mapping.
+    """
+
+    thread_id: str
+    owner: str
+    brief: dict[str, Any]
+    plan: dict[str, Any]
+    plan_approved: bool
+    publish_approved: bool
+    publisher: str
+    phase: CampaignPhase
+    stop_reason: str
+    assets: dict[str, AssetRecord] | Overwrite
+    reviews: list[ReviewRecord]
+    usage: dict[str, float]
+    trace: list[dict[str, Any]]
+    dispatch: list[DraftTask]
+    gate_decisions: list[ReviewRecord]
+    rollbacks: list[RollbackRecord]
+    forked_from: str

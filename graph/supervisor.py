@@ -21,8 +21,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from graph.context import CampaignContext
-from graph.records import emit, transition
-from graph.state import AssetRecord, CampaignState, DraftTask
+from graph.nodes.records import emit, transition
+from graph.state import AssetRecord, CampaignPhase, CampaignState, CampaignUpdate, DraftTask
 from tools.errors import BrandloomError
 from tools.events import TraceEvent
 
@@ -61,7 +61,7 @@ def route(state: CampaignState) -> Sequence[str | Send] | str:
 
 def _budget_stop(
     state: CampaignState, runtime: Runtime[CampaignContext], todo: list[AssetRecord]
-) -> dict[str, Any]:
+) -> CampaignUpdate:
     spent = state.get("usage", {}).get("cost_usd", 0.0)
     budget = float(state["plan"]["budget_usd"])
     reason = (
@@ -145,7 +145,7 @@ def _memory_event(
     return emit(runtime, event)
 
 
-async def supervisor(state: CampaignState, runtime: Runtime[CampaignContext]) -> dict[str, Any]:
+async def supervisor(state: CampaignState, runtime: Runtime[CampaignContext]) -> CampaignUpdate:
     """Budget check, memory recall and the dispatch list for the next fan-out."""
     if state.get("phase") in _FINISHED_PHASES or not state.get("plan_approved"):
         return {"dispatch": []}
@@ -154,7 +154,7 @@ async def supervisor(state: CampaignState, runtime: Runtime[CampaignContext]) ->
     budget = float(state["plan"]["budget_usd"])
     if not todo:
         phase = _idle_phase(state, over_budget=spent >= budget)
-        update: dict[str, Any] = {"dispatch": [], "phase": phase}
+        update: CampaignUpdate = {"dispatch": [], "phase": phase}
         if phase == "budget_exceeded" and state.get("phase") != "budget_exceeded":
             update["stop_reason"] = f"campaign budget exceeded: spent ${spent:.4f} of ${budget:.4f}"
         return update
@@ -186,7 +186,7 @@ def task_brief(brief: dict[str, Any]) -> dict[str, Any]:
     return {field: brief[field] for field in TASK_BRIEF_FIELDS if field in brief}
 
 
-def _idle_phase(state: CampaignState, *, over_budget: bool) -> str:
+def _idle_phase(state: CampaignState, *, over_budget: bool) -> CampaignPhase:
     assets = _assets(state)
     if assets and all(a["status"] == "published" for a in assets):
         return "published"

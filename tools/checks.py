@@ -17,7 +17,7 @@ from functools import partial
 
 from pydantic import BaseModel
 
-from agents.base import Constraints
+from tools.asset_kinds import Constraints
 from tools.link_sources import LinkSources
 
 CheckName = str

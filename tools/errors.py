@@ -18,7 +18,7 @@
 
 The UI and the CLI map each class to a plain message; any other exception is a bug and is
 surfaced as one. Each class declares the exit code ``brandloom`` ends with when a command is
-refused with it (``exit_code``; the README's "Exit codes" table, ``graph.cli_exit.ExitCode``).
+refused with it (``exit_code``; the README's "Exit codes" table, ``graph.cli.exit_codes.ExitCode``).
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     """Size cap of a brief, in characters."""
 
     # --- input limits: every brief, budget and plan is checked against these before anything
-    # is saved (graph/brief_checks.py; owner: INPUT engineer, issue 12) ---------------------
+    # is saved (graph/planning/checks.py; owner: INPUT engineer, issue 12) ---------------------
     brief_max_count: int = Field(default=100, ge=1, le=1000)
     """Most assets one line of a brief may ask for (``10 social posts``)."""
     budget_max_usd: float = Field(default=1000.0, gt=0)

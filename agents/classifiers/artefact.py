@@ -23,7 +23,7 @@ ARTEFACT_DIR = Path(__file__).resolve().parent / "data" / "model"
 WEIGHTS_FILE = "triage_head.npz"
 META_FILE = "triage_head.json"
 FORMAT_VERSION = 1
-TRAIN_HINT = "run `brandloom classify train` (or `python -m agents.classifiers.cli train`)"
+TRAIN_HINT = "run `brandloom classify train` (or `python -m graph.cli.classify train`)"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import cast
 
 from agents.base import ModelRole
-from agents.providers.model import ChatModel, ModelResolver, Price
+from agents.providers.model import ChatModel, ModelResolver, Price, ProviderInfo
 from tools.errors import ConfigError
 from tools.settings import Settings
 
@@ -28,7 +28,8 @@ PROVIDERS: dict[str, str] = {
     "scripted": "agents.providers.scripted",
     "faulty": "agents.providers.faulty",
 }
-"""Provider prefix -> module exposing ``build(model_name: str, settings) -> ChatModel``."""
+"""Provider prefix -> module exposing ``INFO: ProviderInfo`` and
+``build(model_name: str, settings) -> ChatModel``: the one line a new provider adds here."""
 
 ROLE_SETTINGS: dict[ModelRole, str] = {
     "router": "model_router",
@@ -49,7 +50,7 @@ def split_model_id(model_id: str) -> tuple[str, str]:
     if provider not in PROVIDERS:
         known = ", ".join(f"{name}:<model>" for name in PROVIDERS)
         raise ConfigError(f"unknown model id {model_id!r}: use one of {known}")
-    if not model_name and provider not in ("scripted", "faulty"):
+    if not model_name and provider_info(provider).needs_model_name:
         raise ConfigError(f"model id {model_id!r} lacks a model name ({provider}:<model>)")
     return provider, model_name
 
@@ -70,6 +71,21 @@ def price_for(model_id: str) -> Price:
     if entry is None:
         return Price(known=False)
     return Price(entry.get("prompt", 0.0), entry.get("completion", 0.0))
+
+
+def provider_info(provider: str) -> ProviderInfo:
+    """The metadata a provider module declares (its env key, the ids the chat offers)."""
+    return cast(ProviderInfo, importlib.import_module(PROVIDERS[provider]).INFO)
+
+
+def chat_models(settings: Settings) -> list[str]:
+    """Model ids worth offering in the chat: keyless providers' and those whose key is set."""
+    offered: list[str] = []
+    for provider in PROVIDERS:
+        info = provider_info(provider)
+        if info.key is None or info.key(settings) is not None:
+            offered += info.chat_models
+    return offered
 
 
 def _provider_build(provider: str) -> ProviderBuild:

@@ -19,10 +19,18 @@ from urllib.parse import parse_qsl
 
 from autogen_core.models import CreateResult, LLMMessage
 
-from agents.providers.model import ChatModel, GenerationOptions, StreamingChatClient
+from agents.providers.model import (
+    ChatModel,
+    GenerationOptions,
+    ProviderInfo,
+    StreamingChatClient,
+)
 from agents.providers.scripted import ScriptedModel, default_answer, echo_answer
 from tools.errors import ConfigError, ProviderError
 from tools.settings import Settings
+
+INFO = ProviderInfo(needs_model_name=False)
+"""Fault injection around the scripted model: ``faulty`` alone is a complete id."""
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,19 @@ from agents.providers.model import (
     TEXT_ONLY_MODEL,
     ChatModel,
     GenerationOptions,
+    ProviderInfo,
     StreamingChatClient,
     as_role_messages,
 )
 from tools.errors import ConfigError, ProviderError
 from tools.settings import Settings
+
+INFO = ProviderInfo(
+    env_key="GEMINI_API_KEY",
+    key=lambda settings: settings.gemini_api_key,
+    chat_models=("gemini:gemini-2.5-flash",),
+)
+"""Keyed by ``GEMINI_API_KEY``."""
 
 if TYPE_CHECKING:
     from google import genai
@@ -97,7 +105,7 @@ def build(model_name: str, settings: Settings) -> ChatModel:
     except ImportError:
         raise ConfigError(INSTALL_HINT) from None
     if settings.gemini_api_key is None or not settings.gemini_api_key.get_secret_value():
-        raise ConfigError(f"gemini:{model_name} needs GEMINI_API_KEY")
+        raise ConfigError(f"gemini:{model_name} needs {INFO.env_key}")
     http_options = types.HttpOptions(
         base_url=settings.gemini_base_url, retry_options=types.HttpRetryOptions(attempts=1)
     )

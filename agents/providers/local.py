@@ -30,12 +30,16 @@ from agents.providers.model import (
     TEXT_ONLY_MODEL,
     ChatModel,
     GenerationOptions,
+    ProviderInfo,
     StreamingChatClient,
     TokenCounter,
     as_role_messages,
 )
 from tools.errors import ConfigError, ProviderError
 from tools.settings import Settings
+
+INFO = ProviderInfo(chat_models=("local:smollm2-135m",))
+"""In-process and keyless: the shipped SmolLM2 model is always offered."""
 
 if TYPE_CHECKING:
     from llama_cpp import Llama

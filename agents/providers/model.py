@@ -27,6 +27,7 @@ from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
 from tools.errors import ProviderError
+from tools.settings import Settings
 
 NO_ARGS: Mapping[str, Any] = MappingProxyType({})
 """An empty, immutable ``extra_create_args`` default."""
@@ -40,6 +41,24 @@ TEXT_ONLY_MODEL: ModelInfo = {
     "multiple_system_messages": False,
 }
 """Capabilities of a plain text-in/text-out chat model (declared, never probed)."""
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """What the factory and the chat know about a provider before building any model.
+
+    Each provider module declares its own ``INFO``; the factory's ``PROVIDERS`` table only maps
+    the id prefix to the module, so a new provider is one file plus one table line.
+    """
+
+    env_key: str = ""
+    """The environment variable holding its API key ("" when it needs none)."""
+    key: Callable[[Settings], object | None] | None = None
+    """Reads that key from settings (None: the provider needs no key)."""
+    chat_models: tuple[str, ...] = ()
+    """Model ids the chat offers once the key is set (or always, for a keyless provider)."""
+    needs_model_name: bool = True
+    """False when ``provider`` alone is a complete id (``scripted``, ``faulty``)."""
 
 
 @dataclass(frozen=True)

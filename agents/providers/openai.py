@@ -20,12 +20,20 @@ from agents.providers.local import gguf_token_counter, shipped_model_named
 from agents.providers.model import (
     TEXT_ONLY_MODEL,
     ChatModel,
+    ProviderInfo,
     TokenCounter,
     chars_per_token_estimate,
 )
 from agents.providers.tokens import count_openai_tokens
 from tools.errors import ConfigError, ProviderError
 from tools.settings import Settings
+
+INFO = ProviderInfo(
+    env_key="OPENAI_API_KEY",
+    key=lambda settings: settings.openai_api_key,
+    chat_models=("openai:gpt-4.1-mini",),
+)
+"""Keyed by ``OPENAI_API_KEY`` (or a compatible server's ``OPENAI_BASE_URL``)."""
 
 _GPT: ModelInfo = {
     "vision": True,

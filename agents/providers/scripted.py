@@ -20,11 +20,15 @@ from agents.providers.model import (
     ChatModel,
     GenerationOptions,
     ModelResolver,
+    ProviderInfo,
     StreamingChatClient,
     message_text,
 )
 from tools.errors import ConfigError
 from tools.settings import Settings
+
+INFO = ProviderInfo(needs_model_name=False)
+"""Canned answers for tests and demos: ``scripted`` alone is a complete id."""
 
 ScriptedAnswer = str | Exception | list[FunctionCall]
 """A text to answer with, an exception to raise, or tool calls (for function-calling tests)."""

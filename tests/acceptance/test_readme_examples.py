@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from graph.workspace.users import UserStore
 from tests.acceptance.conftest import REPO, Clone, stop_group
-from tools.users import UserStore
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow]
 

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from agents.classifiers import LabelPrediction, Triage, TriageResult, load_triage
 from agents.classifiers.artefact import ARTEFACT_DIR, META_FILE, WEIGHTS_FILE, load_artefact
-from agents.classifiers.cli import app
 from agents.classifiers.corpus import CORPUS_DIR, TRAIN_FILE
 from agents.classifiers.features import MAX_CHARS
 from agents.classifiers.labels import CATEGORIES, TONES
+from graph.cli.classify import app
 from tools.embeddings import get_embedder
 from tools.errors import ConfigError, InputError
 from tools.settings import Settings

@@ -8,9 +8,16 @@ from typing import get_args
 import pytest
 
 from agents.base import AssetKind
-from agents.providers.factory import PROVIDERS, model_chain, price_for, resolve_model
+from agents.providers.factory import (
+    PROVIDERS,
+    chat_models,
+    model_chain,
+    price_for,
+    provider_info,
+    resolve_model,
+)
 from agents.providers.local import LocalLlamaClient
-from agents.providers.model import Price
+from agents.providers.model import Price, ProviderInfo
 from agents.providers.scripted import ScriptedModel, scripted_resolver
 from agents.registry import build_compliance, build_specialists
 from tools.errors import ConfigError
@@ -115,3 +122,13 @@ def test_a_bad_fallback_fails_at_build_time_not_mid_campaign(tmp_path: Path) -> 
     )
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         build_specialists(settings)
+
+
+def test_every_provider_declares_its_info_and_the_chat_offers_keyed_models(tmp_path: Path) -> None:
+    """A provider is one module with ``INFO`` plus one ``PROVIDERS`` line; the chat offers a
+    keyed provider's models only once its key is set."""
+    assert all(isinstance(provider_info(name), ProviderInfo) for name in PROVIDERS)
+    bare = Settings(data_dir=tmp_path, OPENAI_API_KEY=None, GEMINI_API_KEY=None)
+    assert chat_models(bare) == ["local:smollm2-135m"]
+    keyed = Settings(data_dir=tmp_path, OPENAI_API_KEY="sk-test", GEMINI_API_KEY=None)
+    assert chat_models(keyed) == ["local:smollm2-135m", "openai:gpt-4.1-mini"]

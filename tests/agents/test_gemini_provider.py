@@ -11,7 +11,7 @@ from agents.providers.factory import resolve_model
 from agents.providers.resilience import RetryPolicy
 from agents.registry import build_specialists
 from tests.agents.conftest import RecordingSleep, make_request
-from tests.agents.loopback_http import LoopbackServer, Reply
+from tests.fakes.loopback_http import LoopbackServer, Reply
 from tools.errors import ConfigError
 from tools.settings import Settings
 

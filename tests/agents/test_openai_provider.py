@@ -14,7 +14,7 @@ from agents.providers.resilience import RetryPolicy
 from agents.providers.scripted import ScriptedModel
 from agents.registry import build_specialists
 from tests.agents.conftest import RecordingSleep, make_request
-from tests.agents.loopback_http import LoopbackServer, Reply
+from tests.fakes.loopback_http import LoopbackServer, Reply
 from tools.settings import Settings
 
 SECRET = "sk-test-0123456789abcdef"

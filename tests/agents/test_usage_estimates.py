@@ -17,8 +17,8 @@ from agents.providers.scripted import ScriptedModel
 from agents.providers.tokens import count_openai_tokens, estimate_usage
 from agents.registry import build_specialists
 from tests.agents.conftest import RecordingSleep, make_request
-from tests.agents.loopback_http import LoopbackServer, Reply
 from tests.agents.test_openai_provider import openai_settings, quick_policy, stream_reply
+from tests.fakes.loopback_http import LoopbackServer, Reply
 from tools.settings import Settings
 
 CONTEXT = CallContext(agent="copywriter", node="draft", thread_id="t1", asset_id="a1")

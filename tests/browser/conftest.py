@@ -23,8 +23,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from graph.workspace.users import UserStore
 from tools.redis_server import EmbeddedRedis
-from tools.users import UserStore
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

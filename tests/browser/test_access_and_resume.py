@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from graph.workspace.users import UserStore
 from tests.browser.conftest import (
     WorkspaceServer,
     make_server,
@@ -19,7 +20,6 @@ from tests.browser.conftest import (
     send,
     sign_in,
 )
-from tools.users import UserStore
 
 pytestmark = pytest.mark.browser
 BRIEF_CAP = 5_000

@@ -10,7 +10,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.base import AssetKind, DraftRequest, DraftResult, TokenSink
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tools.checks import word_count
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.event_log import InMemoryEventLog

@@ -10,7 +10,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agents.providers.resilience import RetryPolicy
 from agents.providers.scripted import ScriptedModel, scripted_resolver
 from agents.registry import build_compliance, build_specialists
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.errors import ProviderError
 from tools.event_log import InMemoryEventLog

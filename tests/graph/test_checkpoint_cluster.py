@@ -165,7 +165,7 @@ async def test_campaign_service_runs_on_the_cluster(
     cluster_ports: list[int], tmp_path: Path
 ) -> None:
     """The real campaign graph, through CampaignService, on cluster savers from settings."""
-    from graph.service import CampaignService
+    from graph.service.campaigns import CampaignService
     from tests.graph.conftest import ALL_KINDS, SMALL_BRIEF, TinySpecialist, approve_all
     from tools.event_log import InMemoryEventLog
     from tools.settings import Settings

@@ -21,8 +21,8 @@ import pytest
 import redis
 
 from graph.checkpoint import RedisSaver
-from graph.service import CampaignService
-from tests.fakes import hanging_openai_server
+from graph.service.campaigns import CampaignService
+from tests.fakes.openai_server import hanging_openai_server
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
 from tests.graph.test_crash_resume import Campaign
 from tests.graph.test_crash_resume import _wait_for as wait_for

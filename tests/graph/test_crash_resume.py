@@ -23,7 +23,7 @@ import pytest
 import redis
 
 from graph.checkpoint import RedisSaver
-from tests.fakes import hanging_openai_server
+from tests.fakes.openai_server import hanging_openai_server
 from tools.redis_server import EmbeddedRedis
 
 REPO = Path(__file__).resolve().parents[2]

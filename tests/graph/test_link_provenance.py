@@ -10,9 +10,9 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.base import DraftRequest
-from graph.cli_display import checks_text
-from graph.service import CampaignService
-from graph.workspace_render import asset_markdown
+from graph.cli.display import checks_text
+from graph.service.campaigns import CampaignService
+from graph.workspace.render import asset_markdown
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, fitting_text, to_review
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.event_log import InMemoryEventLog

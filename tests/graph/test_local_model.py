@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tools.settings import Settings
 
 pytestmark = pytest.mark.local_model

@@ -10,7 +10,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.classifiers import load_triage
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, fitting_text
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.event_log import InMemoryEventLog

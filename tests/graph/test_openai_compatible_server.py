@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from agents.providers.local import gguf_path
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tools.events import TraceEvent
 from tools.redis_server import EmbeddedRedis
 from tools.settings import Settings

@@ -11,9 +11,9 @@ from agents.providers.model import ChatModel, Price
 from agents.providers.resilience import RetryPolicy
 from agents.providers.scripted import ScriptedModel
 from agents.registry import build_specialists
-from graph.cli_display import LiveProgress
-from graph.service import CampaignService
-from graph.workspace_render import step_for_event
+from graph.cli.display import LiveProgress
+from graph.service.campaigns import CampaignService
+from graph.workspace.render import step_for_event
 from tests.graph.conftest import SMALL_BRIEF
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.event_log import InMemoryEventLog

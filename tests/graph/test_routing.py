@@ -7,8 +7,8 @@ from typing import Any
 from langgraph.graph import END
 from langgraph.types import Send
 
-from graph.planner import Deliverable
-from graph.records import new_asset
+from graph.nodes.records import new_asset
+from graph.planning.plan import Deliverable
 from graph.state import add_usage, merge_assets
 from graph.supervisor import route
 

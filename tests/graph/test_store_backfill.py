@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
 from tests.tools.content_store_fixtures import Backend, backend, postgres_url
 from tools.connectors.outbox.v1 import OutboxConnector

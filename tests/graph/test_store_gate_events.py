@@ -7,8 +7,8 @@ from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graph.decision_records import plan_text
-from graph.service import CampaignService
+from graph.nodes.decisions import plan_text
+from graph.service.campaigns import CampaignService
 from tests.graph.conftest import ALL_KINDS, SMALL_BRIEF, TinySpecialist, approve_all
 from tests.graph.test_stop_edit_fork import GatedSpecialist
 from tools.connectors.outbox.v1 import OutboxConnector

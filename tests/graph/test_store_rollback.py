@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.graph.conftest import approve_all, to_review
+from tests.graph.service.test_store_recording import published_campaign, service_on
 from tests.graph.test_stop_edit_fork import GatedSpecialist
-from tests.graph.test_store_recording import published_campaign, service_on
 from tests.tools.content_store_fixtures import Backend, backend, postgres_url
 from tools.content_store import InMemoryContentStore
 from tools.errors import InputError, NotFoundError, PermissionDenied

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.pinecone_emulator import Emulator
+from tests.fakes.pinecone_emulator import Emulator
 from tools.memory.base import NEVER, MemoryStore, VectorRecord
 from tools.memory.embedded import EmbeddedMemoryStore
 from tools.memory.exact import ExactMemoryStore

@@ -1,6 +1,6 @@
 """One contract suite for every MemoryStore: exact reference, embedded (usearch) and Pinecone.
 
-The Pinecone backend runs the real ``pinecone`` SDK against ``tests/pinecone_emulator.py``.
+The Pinecone backend runs the real ``pinecone`` SDK against ``tests/fakes/pinecone_emulator.py``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agents.providers.model import message_text
 from agents.providers.scripted import ScriptedModel, scripted_resolver
 from agents.registry import build_specialists
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.event_log import InMemoryEventLog
 from tools.memory import open_memory

@@ -13,7 +13,7 @@ the key it wrote into the remote (slug, metafield, tag) before creating anything
 Why not a table or events in the content store: the connector runs in a worker thread and
 must write its record synchronously before the call, while the content store is async and
 owned by the run's event loop; the run already appends every receipt to the content store as
-a ``publish_receipt`` event (``graph/store_record.py``), so the store still holds them all.
+a ``publish_receipt`` event (``graph/service/store_record.py``), so the store still holds them all.
 """
 
 from __future__ import annotations

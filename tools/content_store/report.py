@@ -1,6 +1,6 @@
 """Rich tables of the store's read models, for ``brandloom assets list|history`` and ``kpis``.
 
-``graph.cli_store`` calls ``ContentStore.assets`` / ``lineage`` / ``kpis`` and prints what these
+``graph.cli.store`` calls ``ContentStore.assets`` / ``lineage`` / ``kpis`` and prints what these
 functions return.
 """
 

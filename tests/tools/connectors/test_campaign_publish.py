@@ -11,7 +11,7 @@ import httpx
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graph.service import CampaignService
+from graph.service.campaigns import CampaignService
 from tests.graph.conftest import ALL_KINDS, TinySpecialist, approve_all, to_review
 from tests.tools.connectors.conftest import GhostSite
 from tests.tools.connectors.webhook_receiver import Receiver, Scripted, running_receiver

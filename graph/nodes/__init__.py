@@ -1,0 +1,1 @@
+"""One thin LangGraph adapter per campaign-graph node."""

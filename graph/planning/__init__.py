@@ -1,0 +1,1 @@
+"""Pure campaign domain: brief parsing, brief checks, plan building, edits (no LangGraph)."""

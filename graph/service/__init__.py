@@ -1,0 +1,1 @@
+"""The only API adapters call (``campaigns``), its read models and the composition root."""
