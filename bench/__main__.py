@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 BENCHMARKS = (
-    "graph", "savers", "memory", "classifiers", "agents", "ui_latency", "content_store",
+    "graph", "savers", "memory", "classifiers", "agents", "ui_latency", "content_store", "bulk",
 )  # fmt: skip
 
 

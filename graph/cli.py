@@ -39,6 +39,7 @@ from graph.cli_exit import ExitCode, error_code, error_json, outcome_code, outco
 from graph.cli_plugins import mount_subcommands
 from graph.cli_prompts import ask, auto_decision
 from graph.cli_store import kpis as kpis_command
+from graph.cli_worker import worker as worker_command
 from graph.service import CampaignService, checked_thread_id, require_role
 from graph.views import RunOutcome
 from tools.errors import BrandloomError, CampaignBusy, InputError, PermissionDenied
@@ -288,7 +289,11 @@ async def _stop(thread_id: str) -> int:
 @app.command()
 def shutdown() -> None:
     """Stop the embedded Redis this data dir runs (it outlives the app for the CLI and chat)."""
+    from graph.workers.pool import stop_local_pool
+
     settings = get_settings()
+    if stop_local_pool(settings):
+        console.print(f"stopped the worker pool of {settings.data_dir}")
     if settings.redis_url:
         console.print("nothing to stop: REDIS_URL names an external Redis")
         return
@@ -322,6 +327,7 @@ def doctor(
 
 
 app.command("kpis")(kpis_command)
+app.command("worker")(worker_command)
 
 _DEBUG = [False]
 """``--debug`` (anywhere on the command line): show tracebacks and background warnings."""

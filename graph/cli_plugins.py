@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "classify": ("agents.classifiers.cli", "Tone and category classifiers: train, predict."),
     "users": ("tools.users_cli", "Workspace users and roles: add, list, remove, reset-password."),
     "assets": ("graph.cli_store", "Assets of a campaign from the content store: list, history."),
+    "bulk": ("graph.cli_bulk", "Bulk jobs: submit, status, pause, resume, cancel, approve."),
 }
 
 
