@@ -118,7 +118,7 @@ def wait_until(
             return
         if tick is not None:
             tick()
-        time.sleep(1.0)
+        time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
 
 

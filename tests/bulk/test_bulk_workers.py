@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import socket
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from tests.bulk.support import (
 from tools.redis_server import EmbeddedRedis
 
 SKUS = int(os.environ.get("BRANDLOOM_TEST_BULK_SKUS", "300"))
-KILLS = int(os.environ.get("BRANDLOOM_TEST_BULK_KILLS", "3"))
+KILLS = int(os.environ.get("BRANDLOOM_TEST_BULK_KILLS", "10"))
 
 
 @pytest.fixture
@@ -58,28 +57,41 @@ def test_job_survives_killed_workers(tmp_path: Path, redis_server: EmbeddedRedis
         assert not (tmp_path / "machine-a" / "workers.pid").exists()  # workers were alive
 
         children_b: set[int] = set()
+        last: Counter[str] = Counter()
 
         def states() -> Counter[str]:
             children_b.update(children(worker_b.pid))
-            return Counter(item.state for item in read_items(store_url, job_id))
+            last.clear()
+            last.update(item.state for item in read_items(store_url, job_id))
+            return last
 
-        kills_left = [KILLS]
-        next_kill = [time.monotonic() + rng.uniform(3, 10)]
+        # kill pool A (SIGKILL, whole process group) when random shares of the job are done
+        thresholds = sorted(rng.uniform(0.05, 0.9) * SKUS for _ in range(KILLS))
 
         def chaos() -> None:
             nonlocal worker_a
-            if kills_left[0] and time.monotonic() > next_kill[0]:
+            if thresholds and last["in_review"] >= thresholds[0]:
+                thresholds.pop(0)
                 kill_group(worker_a)
                 worker_a = start_worker(env_a, tmp_path / "a.log")
-                kills_left[0] -= 1
-                next_kill[0] = time.monotonic() + rng.uniform(5, 15)
 
         wait_until(lambda: states()["in_review"] == SKUS, 1800, "every SKU at review", chaos)
-        assert kills_left[0] == 0, "the job finished before every kill"
+        assert not thresholds, "the job finished before every kill"
         approved = brandloom(env_a, "bulk", "approve", job_id, "--passing")
         assert approved.returncode == 0, approved.stderr
         assert f"approved {SKUS} items" in approved.stdout
-        wait_until(lambda: states()["published"] == SKUS, 1800, "every SKU published")
+        publish_kill = [rng.uniform(0.1, 0.8) * SKUS]
+
+        def chaos_publishing() -> None:
+            nonlocal worker_a
+            if publish_kill and last["published"] >= publish_kill[0]:
+                publish_kill.pop()
+                kill_group(worker_a)
+                worker_a = start_worker(env_a, tmp_path / "a.log")
+
+        wait_until(
+            lambda: states()["published"] == SKUS, 1800, "every SKU published", chaos_publishing
+        )
         status = brandloom(env_a, "bulk", "status", job_id)
         assert f"published {SKUS}" in status.stdout, status.stdout
     finally:
