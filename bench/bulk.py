@@ -31,9 +31,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import redis
+
+from graph.workers.heartbeat import alive_workers
+from graph.workers.pool import stop_local_pool
 from tools.content_store.bulk_jobs import BulkJobs
 from tools.content_store.sql import open_sql_store
 from tools.redis_server import EmbeddedRedis
+from tools.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "bulk.md"
@@ -67,6 +72,9 @@ class Arm:
         )  # fmt: skip
         self.peak: dict[int, int] = {}
         self._sampling = threading.Event()
+        client = redis.Redis.from_url(self.env["REDIS_URL"])
+        while len(alive_workers(client)) < processes:  # else `bulk submit` starts a pool too
+            time.sleep(0.2)
 
     def workers(self) -> list[int]:
         found: list[int] = []
@@ -135,10 +143,12 @@ class Arm:
     def close(self) -> None:
         self.stop_sampling()
         try:
-            os.killpg(self.pool.pid, signal.SIGTERM)
+            self.pool.send_signal(signal.SIGTERM)  # Dramatiq's main process forwards it once
             self.pool.wait(timeout=60)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             os.killpg(self.pool.pid, signal.SIGKILL)
+            self.pool.wait()
+        stop_local_pool(Settings(data_dir=self.root / "data"))
         self.redis.stop()
 
 

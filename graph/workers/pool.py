@@ -71,12 +71,16 @@ def ensure_local_pool(settings: Settings) -> bool:
 
 
 def stop_local_pool(settings: Settings, timeout_seconds: float = 30.0) -> bool:
-    """Stop this data dir's background pool (SIGTERM, then SIGKILL); whether one ran."""
+    """Stop this data dir's background pool; whether one ran.
+
+    SIGTERM goes to Dramatiq's main process only, which forwards it once to its workers (a
+    worker signalled twice abandons its graceful stop and may hang); whatever is left of the
+    process group after ``timeout_seconds`` gets SIGKILL."""
     pid = local_pool_pid(settings)
     if pid is None:
         return False
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline and _group_alive(pid):
         time.sleep(0.2)
