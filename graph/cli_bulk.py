@@ -35,7 +35,12 @@ FINISHED = ("in_review", "published", "failed")
 """States where an item waits for nobody but a person (or is done)."""
 
 
-def _with_jobs(work: Callable[[BulkJobs], Awaitable[T]]) -> T:
+def _with_jobs(work: Callable[[BulkJobs], Awaitable[T]], job_id: str = "") -> T:
+    """Open the content store, run ``work``, close it; a malformed ``job_id`` is refused
+    before the store is opened."""
+    if job_id:
+        bulk.checked_job_id(job_id)
+
     async def run() -> T:
         store = await open_content_store(get_settings())
         try:
@@ -95,7 +100,7 @@ def status(
     """Counts by state, throughput, cost so far and ETA."""
     if follow:
         _follow(job_id)
-    report = _with_jobs(lambda jobs: bulk.status(jobs, job_id))
+    report = _with_jobs(lambda jobs: bulk.status(jobs, job_id), job_id)
     if as_json:
         print(report.model_dump_json(), flush=True)
         return
@@ -116,7 +121,7 @@ def _follow(job_id: str) -> None:
     with Progress(*columns, console=Console(file=sys.__stderr__)) as progress:
         task = progress.add_task(job_id, total=None)
         while True:
-            report = _with_jobs(lambda jobs: bulk.status(jobs, job_id))
+            report = _with_jobs(lambda jobs: bulk.status(jobs, job_id), job_id)
             done = sum(report.counts[s] for s in FINISHED)
             progress.update(task, total=report.total, completed=done, description=_line(report))
             if report.status != "running" or done >= report.total:
@@ -127,21 +132,21 @@ def _follow(job_id: str) -> None:
 @app.command()
 def pause(job_id: JobArgument) -> None:
     """Stop dispatch; the items in flight finish."""
-    _with_jobs(lambda jobs: bulk.pause(jobs, job_id))
+    _with_jobs(lambda jobs: bulk.pause(jobs, job_id), job_id)
     console.print(f"paused {job_id}: items in flight finish, no new ones start")
 
 
 @app.command()
 def resume(job_id: JobArgument) -> None:
     """Dispatch the job's unfinished items again."""
-    sent = _with_jobs(lambda jobs: bulk.resume(jobs, _send, job_id))
+    sent = _with_jobs(lambda jobs: bulk.resume(jobs, _send, job_id), job_id)
     console.print(f"resumed {job_id}: {sent} items sent to the workers")
 
 
 @app.command()
 def cancel(job_id: JobArgument) -> None:
     """Stop the job for good (finished items keep their drafts)."""
-    _with_jobs(lambda jobs: bulk.cancel(jobs, job_id))
+    _with_jobs(lambda jobs: bulk.cancel(jobs, job_id), job_id)
     console.print(f"cancelled {job_id}")
 
 
@@ -155,5 +160,5 @@ def approve(
     """Approve (and so publish) items at review."""
     if not passing:
         raise InputError("say which items: --passing approves every item whose checks all passed")
-    approved, left = _with_jobs(lambda jobs: bulk.approve_passing(jobs, _send, job_id))
+    approved, left = _with_jobs(lambda jobs: bulk.approve_passing(jobs, _send, job_id), job_id)
     console.print(f"approved {approved} items of {job_id}; {left} at review need a person")

@@ -10,6 +10,7 @@ item at review whose checks all passed, and sends their threads on to publicatio
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -85,10 +86,15 @@ async def submit(
     return Submitted(job_id, len(items))
 
 
-async def _job(jobs: BulkJobs, job_id: str) -> BulkJob:
-    if not job_id.startswith("job-") or len(job_id) > 64:
+def checked_job_id(job_id: str) -> str:
+    """``job_id`` if it looks like one ``submit`` makes, else InputError (before any store)."""
+    if not re.fullmatch(r"job-[0-9a-f]{10}", job_id):
         raise InputError(f"invalid job id {job_id[:40]!r}: job ids look like job-1a2b3c4d5e")
-    job = await jobs.job(job_id)
+    return job_id
+
+
+async def _job(jobs: BulkJobs, job_id: str) -> BulkJob:
+    job = await jobs.job(checked_job_id(job_id))
     if job is None:
         raise NotFoundError(f"no bulk job {job_id}")
     return job

@@ -33,6 +33,8 @@ def test_bad_products_file_enqueues_nothing(tmp_path: Path) -> None:
         "2); line 4: empty row"
     ]
     assert not (tmp_path / "data" / "workers.pid").exists()
+    status = brandloom(env, "bulk", "status", "nope")
+    assert status.returncode == 2 and "invalid job id 'nope'" in status.stderr
     assert not (tmp_path / "data" / "content.sqlite3").exists()  # nothing stored
 
 
