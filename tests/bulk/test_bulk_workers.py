@@ -114,6 +114,6 @@ def test_job_survives_killed_workers(tmp_path: Path, redis_server: EmbeddedRedis
         (e.thread_id, e.asset_id) for e in events if e.payload.type == "publish_receipt"
     )
     assert set(receipts) == set(per_asset) and set(receipts.values()) == {1}
-    outbox = list((tmp_path / "machine-a" / "outbox").rglob("*.json"))
-    outbox += list((machine_b / ".brandloom" / "outbox").rglob("*.json"))
-    assert len(outbox) >= len(per_asset)
+    outbox = list((tmp_path / "machine-a" / "outbox").rglob("*.receipt.json"))
+    outbox += list((machine_b / ".brandloom" / "outbox").rglob("*.receipt.json"))
+    assert len(outbox) == len(per_asset) == 3 * SKUS  # one remote object per asset, wherever
