@@ -15,7 +15,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import redis
 
+from graph.workers.heartbeat import alive_workers
+from graph.workers.pool import stop_local_pool
 from tests.bulk.support import (
     brandloom,
     children,
@@ -28,6 +31,7 @@ from tests.bulk.support import (
     wait_until,
 )
 from tools.redis_server import EmbeddedRedis
+from tools.settings import Settings
 
 SKUS = int(os.environ.get("BRANDLOOM_TEST_BULK_SKUS", "300"))
 KILLS = int(os.environ.get("BRANDLOOM_TEST_BULK_KILLS", "10"))
@@ -53,6 +57,8 @@ def test_job_survives_killed_workers(tmp_path: Path, redis_server: EmbeddedRedis
     worker_b = start_worker(env_b, tmp_path / "b.log", cwd=machine_b)
     rng = random.Random(14)
     try:
+        client = redis.Redis.from_url(redis_server.url)
+        wait_until(lambda: len(alive_workers(client)) >= 2, 120, "both pools' heartbeats")
         job_id = submit(env_a, tmp_path, SKUS)
         assert not (tmp_path / "machine-a" / "workers.pid").exists()  # workers were alive
 
@@ -97,6 +103,7 @@ def test_job_survives_killed_workers(tmp_path: Path, redis_server: EmbeddedRedis
     finally:
         kill_group(worker_a)
         kill_group(worker_b)
+        stop_local_pool(Settings(data_dir=tmp_path / "machine-a"))  # if submit started one
 
     items = read_items(store_url, job_id)
     assert len({item.sku for item in items}) == SKUS
