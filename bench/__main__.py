@@ -11,6 +11,7 @@ import sys
 
 BENCHMARKS = (
     "graph", "savers", "wire", "memory", "classifiers", "agents", "ui_latency", "content_store",
+    "bulk",
 )  # fmt: skip
 
 

@@ -149,6 +149,23 @@ class Settings(BaseSettings):
     plan_max_deliverables: int = Field(default=10_000, ge=1, le=10_000)
     """Most deliverables one campaign's plan may hold (whatever the triage setting)."""
 
+    # --- task engine and bulk jobs (graph/service/workers, graph/service/bulk) ------------
+    worker_processes: int = Field(default=1, ge=1, le=64)
+    """Worker processes of the local pool the CLI starts when no worker is alive."""
+    worker_threads: int = Field(default=2, ge=1, le=64)
+    """Worker threads per worker process (each runs one thread's step at a time)."""
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0)
+    """How often a worker refreshes its heartbeat in Redis (it expires after 5 of these)."""
+    worker_redelivery_ms: int = Field(default=15_000, ge=1_000)
+    """A dead worker's unacknowledged messages are redelivered after this (Dramatiq's broker
+    heartbeat timeout)."""
+    provider_requests_per_minute: int = Field(default=0, ge=0)
+    """Model requests per minute per provider, shared by all workers (0: unlimited)."""
+    provider_tokens_per_minute: int = Field(default=0, ge=0)
+    """Model tokens (worst case reserved) per minute per provider, shared (0: unlimited)."""
+    bulk_max_file_mb: float = Field(default=50.0, gt=0)
+    """Largest products CSV ``brandloom bulk submit`` reads, in megabytes."""
+
     # --- chat workspace (UI; owner: UI engineer) ----------------------------------------
     chainlit_auth_secret: SecretStr | None = Field(
         default=None, validation_alias="CHAINLIT_AUTH_SECRET"

@@ -4,14 +4,16 @@
 ``scripted:<name>`` (``echo`` when no name is given) but, per call, fails with a transient
 server error (HTTP 500) with probability ``error_rate``, with a rate limit (HTTP 429,
 ``Retry-After`` ``retry_after`` seconds) with probability ``rate_limit``, and with every call
-when ``down`` is true (HTTP 503: the provider is down for the whole run). Faults are drawn from
-a generator seeded with ``seed``, so a run is repeatable. Provider faults can then be exercised
-from the CLI and the chat (``BRANDLOOM_MODEL_WRITER=faulty:echo?error_rate=0.2``), not only in
-unit tests.
+when ``down`` is true (HTTP 503: the provider is down for the whole run); ``latency`` (seconds,
+at most 60) is waited before every answer, a provider's simulated response time (benchmarks).
+Faults are drawn from a generator seeded with ``seed``, so a run is repeatable. Provider faults
+can then be exercised from the CLI and the chat
+(``BRANDLOOM_MODEL_WRITER=faulty:echo?error_rate=0.2``), not only in unit tests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
@@ -45,6 +47,8 @@ class FaultPlan:
     """The ``Retry-After`` of an injected rate limit, in seconds."""
     down: bool = False
     """Every call fails (503): the provider is down."""
+    latency: float = 0.0
+    """Seconds waited before each call answers (or fails)."""
     seed: int = 0
 
 
@@ -65,9 +69,10 @@ def parse_fault_plan(query: str) -> FaultPlan:
 
 
 def _fault_option(key: str, raw: str) -> tuple[str, float | bool | int]:
-    if key not in ("error_rate", "rate_limit", "retry_after", "down", "seed"):
+    if key not in ("error_rate", "rate_limit", "retry_after", "down", "seed", "latency"):
         raise ConfigError(
-            f"unknown fault option {key!r}: use error_rate, rate_limit, retry_after, down or seed"
+            f"unknown fault option {key!r}: use error_rate, rate_limit, retry_after, down, seed "
+            "or latency"
         )
     try:
         if key == "down":
@@ -75,7 +80,7 @@ def _fault_option(key: str, raw: str) -> tuple[str, float | bool | int]:
         if key == "seed":
             return key, int(raw)
         number = float(raw)
-        if not 0 <= number <= (60 if key == "retry_after" else 1):
+        if not 0 <= number <= (60 if key in ("retry_after", "latency") else 1):
             raise ValueError(key)
         return key, number
     except (ValueError, KeyError):
@@ -120,6 +125,8 @@ class FaultyModel(StreamingChatClient):
     async def _stream(
         self, messages: Sequence[LLMMessage], options: GenerationOptions
     ) -> AsyncGenerator[str | CreateResult, None]:
+        if self.plan.latency:
+            await asyncio.sleep(self.plan.latency)
         fault = self._fault()
         if fault is not None:
             raise fault

@@ -38,6 +38,7 @@ from graph.cli.exit_codes import ExitCode, error_code, error_json, outcome_code,
 from graph.cli.plugins import mount_subcommands
 from graph.cli.prompts import ask, auto_decision
 from graph.cli.store import kpis as kpis_command
+from graph.cli.worker import worker as worker_command
 from graph.gates import ReviewDecision
 from graph.planning.checks import BriefLimits, checked_brief
 from graph.service.campaigns import CampaignService, checked_thread_id, require_role
@@ -291,7 +292,11 @@ async def _stop(thread_id: str) -> int:
 @app.command()
 def shutdown() -> None:
     """Stop the embedded Redis this data dir runs (it outlives the app for the CLI and chat)."""
+    from graph.service.workers.pool import stop_local_pool
+
     settings = get_settings()
+    if stop_local_pool(settings):
+        console.print(f"stopped the worker pool of {settings.data_dir}")
     if settings.redis_url:
         console.print("nothing to stop: REDIS_URL names an external Redis")
         return
@@ -325,6 +330,7 @@ def doctor(
 
 
 app.command("kpis")(kpis_command)
+app.command("worker")(worker_command)
 
 _DEBUG = [False]
 """``--debug`` (anywhere on the command line): show tracebacks and background warnings."""

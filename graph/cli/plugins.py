@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "users": ("graph.cli.users", "Workspace users and roles: add, list, remove, reset-password."),
     "assets": ("graph.cli.rollback", "Assets of a campaign: list, history, rollback."),
     "connectors": ("graph.cli.connectors", "Publishing connectors: list, check NAME."),
+    "bulk": ("graph.cli.bulk", "Bulk jobs: submit, status, pause, resume, cancel, approve."),
 }
 
 

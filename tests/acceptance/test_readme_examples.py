@@ -1,8 +1,9 @@
 """Every CLI example in the README's "The CLI" block runs as written in the fresh clone.
 
 The examples are read from README.md itself; each must have a case below (so an example added
-to the README without a test fails here). ``THREAD_ID`` is the one placeholder: it stands for a
-campaign started by an earlier example. Models are the defaults (the real local model).
+to the README without a test fails here). ``THREAD_ID`` stands for a campaign started by an
+earlier example, ``JOB_ID`` for the bulk job ``bulk submit`` created. Models are the defaults
+(the real local model).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ COVERED = [
     "run --brief-file examples/product_launch.md", "resume THREAD_ID", "stop THREAD_ID",
     "memory add", "memory query", "classify predict", "classify train", "users add",
     "users reset-password", "shutdown", "assets list THREAD_ID", "assets history THREAD_ID",
-    "kpis", "connectors list", "connectors check",
+    "kpis", "connectors list", "connectors check", "bulk submit", "bulk status JOB_ID",
+    "bulk approve JOB_ID", "worker",
 ]  # fmt: skip
 """The examples this module runs, by their first words."""
 
@@ -201,3 +203,33 @@ def test_shutdown_stops_the_embedded_redis(clone: Clone) -> None:
     assert not (Path(clone.root / ".brandloom" / "redis" / "redis.sock")).exists() or (
         "no embedded Redis runs" in run(clone, example("shutdown"), timeout=60)[1]
     )
+
+
+def test_bulk_job_on_workers(clone: Clone) -> None:
+    """A foreground worker, a bulk job of the example products on it, followed to review,
+    approved and followed to publication; then SIGTERM stops the worker."""
+    worker = clone.start(*example("worker"))
+    try:
+        done, out = run(clone, example("bulk submit"), timeout=300)
+        assert done.returncode == 0, out
+        job_id = json.loads(done.stdout.strip().splitlines()[-1])["job_id"]
+        skus = len((clone.root / "examples" / "products.csv").read_text().splitlines()) - 1
+        follow = _with_job(example("bulk status JOB_ID"), job_id)
+        done, out = run(clone, follow, timeout=1800)
+        assert done.returncode == 0, out
+        assert f"in review {skus}" in out or "failed" in out, out
+        done, out = run(clone, _with_job(example("bulk approve JOB_ID"), job_id))
+        assert done.returncode == 0 and "approved" in out, out
+        approved = int(re.search(r"approved (\d+) items", out).group(1))  # type: ignore[union-attr]
+        done, out = run(clone, follow, timeout=1800)
+        assert done.returncode == 0, out
+        assert f"published {approved}" in out, out
+        receipts = list((clone.root / ".brandloom" / "outbox").glob(f"{job_id}-*/*.receipt.json"))
+        assert len(receipts) == 3 * approved  # a description in two variants + an SEO snippet
+    finally:
+        stop_group(worker)
+    assert worker.wait(timeout=60) is not None
+
+
+def _with_job(argv: list[str], job_id: str) -> list[str]:
+    return [job_id if part == "JOB_ID" else part for part in argv]

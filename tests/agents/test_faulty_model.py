@@ -26,7 +26,8 @@ def test_options_parse_into_a_fault_plan() -> None:
         ("error_rate=2", "out of range"),
         ("error_rate=lots", "out of range or not a number"),
         ("down=maybe", "down='maybe'"),
-        ("latency=3", "unknown fault option 'latency'"),
+        ("jitter=3", "unknown fault option 'jitter'"),
+        ("latency=61", "latency='61' is out of range"),
         ("error_rate=0.7&rate_limit=0.6", "at most 1"),
         ("error_rate", "not key=value pairs"),
     ],
@@ -65,3 +66,7 @@ async def test_a_provider_down_fails_every_call_and_a_healthy_one_answers(tmp_pa
     healthy = resolve_model("faulty", Settings(data_dir=tmp_path)).client
     result = await healthy.create(MESSAGES)
     assert "scripted draft" in str(result.content)
+
+
+def test_latency_option() -> None:
+    assert parse_fault_plan("latency=0.2&seed=3") == FaultPlan(latency=0.2, seed=3)
