@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -160,10 +159,9 @@ def test_bad_input_is_refused_before_models_or_redis_load(env, tmp_path: Path) -
         (["--thread-id", "../x"], "invalid campaign id"),
         (["--role", "viewer", "--auto-approve"], "a viewer cannot"),
     ]:
-        started = time.monotonic()
         result = brandloom(broken, "run", "--brief", BRIEF, *args)
+        # Reaching Redis would exit 7, loading the model 9: the bad-input code proves neither ran.
         assert result.returncode in (2, 6) and message in result.stderr, result.stderr
-        assert time.monotonic() - started < 10
 
 
 def test_json_reports_errors_with_their_exit_code(env) -> None:
@@ -265,17 +263,15 @@ def test_redis_going_away_mid_run_is_one_line_without_traceback(env, tmp_path: P
 
 
 def test_resume_after_sigkill_takes_over_the_dead_runs_lease_at_once(env, tmp_path) -> None:
-    slow = env | {"BRANDLOOM_CHECKPOINT_LEASE_SECONDS": "60"}
+    slow = env | {"BRANDLOOM_CHECKPOINT_LEASE_SECONDS": "3600"}  # waiting it out is no option
     with hanging_openai_server(60) as (endpoint, called):
         proc = _run_on_hanging_model(slow, endpoint, "killed-1")
         assert called.wait(120), "the model was never called"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-    started = time.monotonic()
     resumed = brandloom(slow, "resume", "killed-1", "--auto-approve")
     assert resumed.returncode == 0, resumed.stderr
     assert "published" in resumed.stdout and "campaign busy" not in resumed.stdout
-    assert time.monotonic() - started < 45  # not the 60 s lease
     assert not list((tmp_path / "data" / "outbox" / "killed-1").glob("*.tmp"))
 
 
