@@ -34,6 +34,7 @@ from graph.gates import (
 from graph.planning.plan import Deliverable
 from graph.service.campaigns import CampaignService, EventSink, TokenSink
 from graph.service.views import RunOutcome
+from graph.workspace.cockpit import panel_for
 from graph.workspace.commands import (
     MAX_MESSAGE_CHARS,
     AssetChoice,
@@ -49,6 +50,7 @@ from graph.workspace.render import (
     status_markdown,
     trace_markdown,
 )
+from graph.workspace.review_panel import PanelProps
 from graph.workspace.users import UserStore
 from tools.errors import CampaignBusy, InputError, NotFoundError, PermissionDenied
 from tools.roles import Permission, Role, role_allows
@@ -79,6 +81,8 @@ class Reply:
 
     text: str = ""
     cards: list[Card] = field(default_factory=list)
+    panel: PanelProps | None = None
+    """The review panel (``ReviewPanel`` element) when a review gate is shown."""
 
 
 @dataclass
@@ -247,7 +251,7 @@ class Workspace:
         gate = service.pending_gate(record.thread_id)
         if gate is None:
             return Reply(status_markdown(service.view(record.thread_id)))
-        return Reply(cards=self._cards(record.thread_id, gate))
+        return self._gate_reply(record, gate)
 
     # --- gates ----------------------------------------------------------------------------
     async def decide(
@@ -346,9 +350,13 @@ class Workspace:
         draft = self._draft(thread_id, gate)
         return [card for card in gate_cards(gate) if card.key not in draft]
 
+    def _gate_reply(self, record: CampaignRecord, gate: GatePayload) -> Reply:
+        panel = panel_for(self, record, gate) if gate.gate == "review" else None
+        return Reply(cards=self._cards(record.thread_id, gate), panel=panel)
+
     def _after_run(self, record: CampaignRecord, outcome: RunOutcome) -> Reply:
         if outcome.gate is not None:
-            return Reply(cards=self._cards(record.thread_id, outcome.gate))
+            return self._gate_reply(record, outcome.gate)
         view = self._service(record).view(record.thread_id)
         if outcome.status == "paused":
             return Reply(

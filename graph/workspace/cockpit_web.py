@@ -1,0 +1,81 @@
+"""The Chainlit side of the review cockpit: decisions in the background, the panel's requests.
+
+The panel (``public/elements/ReviewPanel.jsx``, props from ``graph.workspace.review_panel``)
+calls one action callback (``review_panel``), handled here: a page request answers with the
+page's props; a decision goes through ``Workspace.decide`` in the background, exactly as a
+button click does, and answers at once so the panel can mark the asset. A bad request answers
+``{"error": ...}`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import chainlit as cl
+
+from graph.workspace.chat import Reply, Workspace
+from graph.workspace.cockpit import open_panel, panel_choices
+from graph.workspace.commands import AssetChoice
+from graph.workspace.review_panel import read_request
+from graph.workspace.web import LiveSteps, as_task, in_background, retire_buttons
+from tools.errors import BrandloomError
+
+PanelAnswer = dict[str, object]
+"""What ``callAction`` returns to the element (JSON)."""
+
+
+async def refresh_panel(workspace: Workspace, user: str, chat_id: str) -> None:
+    """Re-send the shown panel's props, so a decision made elsewhere shows on it."""
+    element = cl.user_session.get("review_panel")
+    if not isinstance(element, cl.CustomElement):
+        return
+    try:
+        props = open_panel(workspace, user, chat_id, int(element.props.get("page", 0)))
+    except BrandloomError:  # the gate was answered: the panel stays as it was
+        return
+    element.props = props.model_dump()
+    await element.update()
+
+
+async def close_panel(choices: list[AssetChoice]) -> None:
+    """The shown panel's gate was answered: mark the last decisions and close it."""
+    element = cl.user_session.get("review_panel")
+    if not isinstance(element, cl.CustomElement):
+        return
+    actions = {choice.asset_id: choice.action for choice in choices}
+    for asset in element.props.get("assets", []):
+        asset["decision"] = asset.get("decision") or actions.get(asset["asset_id"], "")
+    element.props["closed"] = "Every asset of this gate is decided; the campaign went on below."
+    await element.update()
+    cl.user_session.set("review_panel", None)
+
+
+def decide_in_background(
+    workspace: Workspace, user: str, chat_id: str, choices: list[AssetChoice]
+) -> None:
+    """Decide as a running task (the stop button shows while the campaign goes on)."""
+
+    async def decide(live: LiveSteps) -> Reply:
+        reply = await workspace.decide(user, chat_id, choices, live.sinks())
+        gate_done = bool(reply.cards) or any(c.asset_id == "all" for c in choices)
+        await retire_buttons(None if gate_done else [c.asset_id for c in choices])
+        if reply.cards or reply.panel is not None or not reply.text.startswith("Noted"):
+            await close_panel(choices)
+        else:
+            await refresh_panel(workspace, user, chat_id)
+        return reply
+
+    cl.context.session.current_task = in_background(as_task(decide))
+
+
+async def on_panel_action(
+    workspace: Workspace, user: str, chat_id: str, payload: dict[str, object]
+) -> PanelAnswer:
+    """One request of the panel."""
+    try:
+        request = read_request(payload)
+        if request.action == "page":
+            return {"props": open_panel(workspace, user, chat_id, request.page).model_dump()}
+        choices = panel_choices(workspace, user, chat_id, request)
+    except BrandloomError as error:
+        return {"error": error.user_message}
+    decide_in_background(workspace, user, chat_id, choices)
+    return {"decided": {choice.asset_id: choice.action for choice in choices}}
