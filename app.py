@@ -18,8 +18,9 @@ from chainlit.types import ThreadDict
 
 from graph.workspace.chat import Reply, add_brand_files
 from graph.workspace.chat_history import ChatHistoryStore
-from graph.workspace.cockpit_web import decide_in_background, on_panel_action
+from graph.workspace.cockpit_web import decide_in_background, on_editor_action, on_panel_action
 from graph.workspace.commands import AssetChoice
+from graph.workspace.plan_editor import EDITOR_ACTION
 from graph.workspace.render import ACTION_NAME
 from graph.workspace.review_panel import PANEL_ACTION
 from graph.workspace.setup import read_choices, starters
@@ -149,6 +150,12 @@ async def on_decision(action: cl.Action) -> None:
 async def on_panel(action: cl.Action) -> dict[str, object]:
     """The review panel: a page, or decisions made like the buttons' (answered to the panel)."""
     return await on_panel_action(server.workspace, _user(), _chat(), action.payload)
+
+
+@cl.action_callback(EDITOR_ACTION)
+async def on_plan_editor(action: cl.Action) -> dict[str, object]:
+    """The plan editor: check the table, or approve the plan as edited."""
+    return await on_editor_action(server.workspace, _user(), _chat(), action.payload)
 
 
 server.export_auth_secret()  # Chainlit checks the secret right after importing this module

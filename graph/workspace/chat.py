@@ -41,8 +41,10 @@ from graph.workspace.commands import (
     Command,
     parse_message,
     plan_json,
+    plan_limits,
 )
 from graph.workspace.owners import CampaignOwners, CampaignRecord
+from graph.workspace.plan_editor import EditorProps, editor_props
 from graph.workspace.render import (
     Card,
     gate_cards,
@@ -83,6 +85,8 @@ class Reply:
     cards: list[Card] = field(default_factory=list)
     panel: PanelProps | None = None
     """The review panel (``ReviewPanel`` element) when a review gate is shown."""
+    editor: EditorProps | None = None
+    """The plan editor (``PlanEditor`` element) when a plan gate is shown."""
 
 
 @dataclass
@@ -291,7 +295,11 @@ class Workspace:
             )
         if choice.action == "edit":
             return decided(
-                PlanDecision, action="edit", deliverables=plan_json(choice.text), user=user
+                PlanDecision,
+                action="edit",
+                deliverables=plan_json(choice.text),
+                user=user,
+                **plan_limits(choice.text),
             )
         if choice.action == "respond":
             return decided(PlanDecision, action="respond", note=choice.text, user=user)
@@ -352,7 +360,8 @@ class Workspace:
 
     def _gate_reply(self, record: CampaignRecord, gate: GatePayload) -> Reply:
         panel = panel_for(self, record, gate) if gate.gate == "review" else None
-        return Reply(cards=self._cards(record.thread_id, gate), panel=panel)
+        editor = editor_props(gate.plan or {}) if gate.gate == "plan" else None
+        return Reply(cards=self._cards(record.thread_id, gate), panel=panel, editor=editor)
 
     def _after_run(self, record: CampaignRecord, outcome: RunOutcome) -> Reply:
         if outcome.gate is not None:

@@ -14,9 +14,10 @@ import chainlit as cl
 from graph.workspace.chat import Reply, Workspace
 from graph.workspace.cockpit import open_panel, panel_choices
 from graph.workspace.commands import AssetChoice
+from graph.workspace.plan_editor import checked_plan, edit_text, read_editor_request
 from graph.workspace.review_panel import read_request
 from graph.workspace.web import LiveSteps, as_task, in_background, retire_buttons
-from tools.errors import BrandloomError
+from tools.errors import BrandloomError, InputError
 
 PanelAnswer = dict[str, object]
 """What ``callAction`` returns to the element (JSON)."""
@@ -79,3 +80,31 @@ async def on_panel_action(
         return {"error": error.user_message}
     decide_in_background(workspace, user, chat_id, choices)
     return {"decided": {choice.asset_id: choice.action for choice in choices}}
+
+
+async def on_editor_action(
+    workspace: Workspace, user: str, chat_id: str, payload: dict[str, object]
+) -> PanelAnswer:
+    """One request of the plan editor: check the table, or approve the plan (as edited)."""
+    try:
+        request = read_editor_request(payload)
+        record = workspace.campaign(user, chat_id)
+        gate = workspace.services(record.models).pending_gate(record.thread_id)
+        if gate is None or gate.gate != "plan":
+            raise InputError("this campaign is not waiting at the plan gate any more")
+        workspace.require(user, "decide")
+    except BrandloomError as error:
+        return {"errors": [{"row": None, "field": "", "message": error.user_message}]}
+    edited, errors = checked_plan(gate.plan or {}, request)
+    if edited is None:
+        return {"errors": [error.model_dump() for error in errors]}
+    if request.action == "check":
+        return {"errors": [], "ok": f"The plan is valid: {len(edited['deliverables'])} rows."}
+    text = edit_text(gate.plan or {}, edited)
+    choice = AssetChoice(asset_id="plan", action="edit" if text else "approve", text=text)
+    decide_in_background(workspace, user, chat_id, [choice])
+    element = cl.user_session.get("plan_editor")
+    if isinstance(element, cl.CustomElement):
+        element.props["closed"] = f"Plan {'edited and ' if text else ''}approved."
+        await element.update()
+    return {"errors": [], "ok": f"Plan {'edited and ' if text else ''}approved."}

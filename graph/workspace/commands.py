@@ -138,6 +138,18 @@ def plan_json(body: str) -> list[dict[str, Any]]:
     return parsed
 
 
+def plan_limits(body: str) -> dict[str, Any]:
+    """``budget_usd`` / ``due_date`` when an edited plan is sent as a JSON object carrying them
+    (the plan editor does; a bare list of deliverables changes neither)."""
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {key: parsed[key] for key in ("budget_usd", "due_date") if parsed.get(key) is not None}
+
+
 def _decisions(verb: str, head_rest: str, body: str) -> list[AssetChoice]:
     """``approve a b c`` / ``reject a: reason`` / ``respond plan: note``."""
     targets, colon, reason = head_rest.partition(":")

@@ -20,6 +20,7 @@ from chainlit.utils import utc_now
 from graph.workspace.chat import Reply, Sinks, Workspace
 from graph.workspace.chat_history import ChatHistoryStore
 from graph.workspace.owners import workspace_db_path
+from graph.workspace.plan_editor import EDITOR_NAME
 from graph.workspace.render import step_for_event
 from graph.workspace.review_panel import PANEL_NAME, PanelProps
 from graph.workspace.setup import model_options, open_workspace
@@ -153,6 +154,12 @@ async def show(reply: Reply) -> None:
     cl.user_session.set("card_actions", shown)
     if reply.panel is not None:
         await show_panel(reply.panel)
+    if reply.editor is not None:
+        element = cl.CustomElement(
+            name=EDITOR_NAME, props=reply.editor.model_dump(), display="inline"
+        )
+        await cl.Message(content="**Plan editor**", elements=[element]).send()
+        cl.user_session.set("plan_editor", element)
 
 
 async def show_panel(props: PanelProps) -> None:
