@@ -18,7 +18,12 @@ from chainlit.types import ThreadDict
 
 from graph.workspace.chat import Reply, add_brand_files
 from graph.workspace.chat_history import ChatHistoryStore
-from graph.workspace.cockpit_web import decide_in_background, on_editor_action, on_panel_action
+from graph.workspace.cockpit_web import (
+    decide_in_background,
+    kpis_if_asked,
+    on_editor_action,
+    on_panel_action,
+)
 from graph.workspace.commands import AssetChoice
 from graph.workspace.plan_editor import EDITOR_ACTION
 from graph.workspace.render import ACTION_NAME
@@ -102,6 +107,8 @@ async def on_message(message: cl.Message) -> None:
     if files:
         brand = message.content.partition("Brand:")[2].strip().split("\n")[0]
         await guarded(lambda live: _report(add_brand_files(workspace, _user(), files, brand)))
+        return
+    if await kpis_if_asked(workspace, server.settings, _user(), message.content):
         return
     choices = cl.user_session.get("chat_settings") or {}
 

@@ -13,11 +13,12 @@ import chainlit as cl
 
 from graph.workspace.chat import Reply, Workspace
 from graph.workspace.cockpit import open_panel, panel_choices
-from graph.workspace.commands import AssetChoice
+from graph.workspace.commands import AssetChoice, kpi_command
 from graph.workspace.plan_editor import checked_plan, edit_text, read_editor_request
 from graph.workspace.review_panel import read_request
 from graph.workspace.web import LiveSteps, as_task, in_background, retire_buttons
 from tools.errors import BrandloomError, InputError
+from tools.settings import Settings
 
 PanelAnswer = dict[str, object]
 """What ``callAction`` returns to the element (JSON)."""
@@ -108,3 +109,29 @@ async def on_editor_action(
         element.props["closed"] = f"Plan {'edited and ' if text else ''}approved."
         await element.update()
     return {"errors": [], "ok": f"Plan {'edited and ' if text else ''}approved."}
+
+
+async def kpis_if_asked(workspace: Workspace, settings: Settings, user: str, text: str) -> bool:
+    """``kpis [BRAND]`` typed in any chat: the KPI charts (False: the message is not that)."""
+    brand = kpi_command(text)
+    if brand is None:
+        return False
+    from graph.workspace.kpi_charts import kpi_figures, kpi_markdown, kpi_series
+    from tools.content_store import open_content_store
+
+    try:
+        workspace.require(user, "read")
+        store = await open_content_store(settings)
+        try:
+            series = await kpi_series(store, brand or None)
+        finally:
+            await store.close()
+    except BrandloomError as error:
+        await cl.ErrorMessage(content=f"⚠ {error.user_message}").send()
+        return True
+    elements: list[cl.Plotly] = [
+        cl.Plotly(name=name, figure=figure, display="inline", size="large")
+        for name, figure in kpi_figures(series).items()
+    ]
+    await cl.Message(content=kpi_markdown(series), elements=elements).send()
+    return True

@@ -168,3 +168,11 @@ def _decisions(verb: str, head_rest: str, body: str) -> list[AssetChoice]:
 def _check_asset_id(asset_id: str) -> None:
     if not is_id(asset_id):
         raise InputError(f"{asset_id!r} is not an asset id (letters, digits, '.', '_', '-')")
+
+
+def kpi_command(text: str) -> str | None:
+    """``kpis`` -> "" (every brand), ``kpis Loomwell`` -> that brand, anything else -> None."""
+    words = (text or "").strip().split(maxsplit=1)
+    if not words or words[0].lower() not in ("kpis", "kpi"):
+        return None
+    return words[1].strip() if len(words) > 1 else ""
