@@ -19,8 +19,8 @@ from chainlit.types import ThreadDict
 from graph.workspace.chat import Reply, add_brand_files
 from graph.workspace.chat_history import ChatHistoryStore
 from graph.workspace.cockpit_web import (
+    cockpit_command,
     decide_in_background,
-    kpis_if_asked,
     on_editor_action,
     on_panel_action,
 )
@@ -108,7 +108,7 @@ async def on_message(message: cl.Message) -> None:
         brand = message.content.partition("Brand:")[2].strip().split("\n")[0]
         await guarded(lambda live: _report(add_brand_files(workspace, _user(), files, brand)))
         return
-    if await kpis_if_asked(workspace, server.settings, _user(), message.content):
+    if await cockpit_command(workspace, server.settings, _user(), message.content):
         return
     choices = cl.user_session.get("chat_settings") or {}
 

@@ -66,7 +66,7 @@ ServiceFactory = Callable[[dict[str, str]], CampaignService]
 HELP = (
     "Write a brief to start a campaign. Then: `approve ID ...`, `reject ID: reason`, "
     "`respond ID: note`, `edit ID` + text, `edit plan` + JSON, `stop`, `resume`, `status`, "
-    "`trace`, `history`, `fork CHECKPOINT [note]`."
+    "`trace`, `history`, `fork CHECKPOINT [note]`, `kpis [BRAND]`."
 )
 _VERBS: dict[Permission, str] = {
     "read": "read campaigns",

@@ -9,11 +9,14 @@ button click does, and answers at once so the panel can mark the asset. A bad re
 
 from __future__ import annotations
 
+import asyncio
+
 import chainlit as cl
 
 from graph.workspace.chat import Reply, Workspace
 from graph.workspace.cockpit import open_panel, panel_choices
 from graph.workspace.commands import AssetChoice, kpi_command
+from graph.workspace.inbox import inbox_command, inbox_markdown, inbox_rows
 from graph.workspace.plan_editor import checked_plan, edit_text, read_editor_request
 from graph.workspace.review_panel import read_request
 from graph.workspace.web import LiveSteps, as_task, in_background, retire_buttons
@@ -135,3 +138,23 @@ async def kpis_if_asked(workspace: Workspace, settings: Settings, user: str, tex
     ]
     await cl.Message(content=kpi_markdown(series), elements=elements).send()
     return True
+
+
+async def inbox_if_asked(workspace: Workspace, user: str, text: str) -> bool:
+    """``inbox`` typed in any chat: the gates waiting in the user's campaigns."""
+    if not inbox_command(text):
+        return False
+    try:
+        rows = await asyncio.to_thread(inbox_rows, workspace, user)
+    except BrandloomError as error:
+        await cl.ErrorMessage(content=f"⚠ {error.user_message}").send()
+        return True
+    await cl.Message(content=inbox_markdown(rows)).send()
+    return True
+
+
+async def cockpit_command(workspace: Workspace, settings: Settings, user: str, text: str) -> bool:
+    """``kpis [BRAND]`` or ``inbox`` typed in any chat (False: the message is neither)."""
+    return await kpis_if_asked(workspace, settings, user, text) or await inbox_if_asked(
+        workspace, user, text
+    )
