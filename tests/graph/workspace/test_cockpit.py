@@ -70,8 +70,6 @@ async def test_the_plan_editor_edit_reaches_the_engine_with_budget(workspace: Wo
     assert errors == [] and edited is not None
     text = edit_text(plan, edited)
     assert json.loads(text)["budget_usd"] == 0.9
-    from graph.workspace.commands import AssetChoice
-
     await workspace.decide(
         "ana", "c1", [AssetChoice(asset_id="plan", action="edit", text=text)], Sinks()
     )
