@@ -18,19 +18,25 @@ from chainlit.types import ThreadDict
 
 from graph.workspace.chat import Reply, add_brand_files
 from graph.workspace.chat_history import ChatHistoryStore
+from graph.workspace.cockpit_web import (
+    cockpit_command,
+    decide_in_background,
+    on_editor_action,
+    on_panel_action,
+)
 from graph.workspace.commands import AssetChoice
+from graph.workspace.plan_editor import EDITOR_ACTION
 from graph.workspace.render import ACTION_NAME
+from graph.workspace.review_panel import PANEL_ACTION
 from graph.workspace.setup import read_choices, starters
 from graph.workspace.web import (
     ChatServer,
     LiveSteps,
-    as_task,
     guarded,
     in_background,
-    retire_buttons,
     settings_panel,
 )
-from tools.errors import BrandloomError, InputError
+from tools.errors import BrandloomError
 
 server = ChatServer()
 """Settings and workspace, built on first use."""
@@ -102,6 +108,8 @@ async def on_message(message: cl.Message) -> None:
         brand = message.content.partition("Brand:")[2].strip().split("\n")[0]
         await guarded(lambda live: _report(add_brand_files(workspace, _user(), files, brand)))
         return
+    if await cockpit_command(workspace, server.settings, _user(), message.content):
+        return
     choices = cl.user_session.get("chat_settings") or {}
 
     async def handle(live: LiveSteps) -> Reply:
@@ -137,17 +145,24 @@ async def on_decision(action: cl.Action) -> None:
         if not answer:
             return
         text = str(answer.get("output", ""))
+    try:
+        choice = AssetChoice(asset_id=target, action=kind, text=text)  # type: ignore[arg-type]
+    except ValueError:
+        await cl.ErrorMessage(content=f"⚠ unknown action {kind!r}").send()
+        return
+    decide_in_background(server.workspace, _user(), _chat(), [choice])
 
-    async def decide(live: LiveSteps) -> Reply:
-        try:
-            choice = AssetChoice(asset_id=target, action=kind, text=text)  # type: ignore[arg-type]
-        except ValueError:
-            raise InputError(f"unknown action {kind!r}") from None
-        reply = await server.workspace.decide(_user(), _chat(), [choice], live.sinks())
-        await retire_buttons(None if reply.cards or target == "all" else [target])
-        return reply
 
-    cl.context.session.current_task = in_background(as_task(decide))
+@cl.action_callback(PANEL_ACTION)
+async def on_panel(action: cl.Action) -> dict[str, object]:
+    """The review panel: a page, or decisions made like the buttons' (answered to the panel)."""
+    return await on_panel_action(server.workspace, _user(), _chat(), action.payload)
+
+
+@cl.action_callback(EDITOR_ACTION)
+async def on_plan_editor(action: cl.Action) -> dict[str, object]:
+    """The plan editor: check the table, or approve the plan as edited."""
+    return await on_editor_action(server.workspace, _user(), _chat(), action.payload)
 
 
 server.export_auth_secret()  # Chainlit checks the secret right after importing this module

@@ -8,6 +8,7 @@ the checkpoint as plain dicts (``model_dump(mode="json")``).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -57,6 +58,10 @@ class PlanDecision(BaseModel):
     action: Action
     deliverables: list[Deliverable] | None = None
     """The edited matrix (``edit``): replaces the plan's deliverables."""
+    budget_usd: float | None = Field(default=None, ge=0)
+    """A new campaign budget with the edit (None: unchanged)."""
+    due_date: date | None = None
+    """A new due date with the edit (None: unchanged)."""
     reason: str = ""
     note: str = ""
     """A note to the planner (``respond``): amends the brief and re-plans."""

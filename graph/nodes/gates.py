@@ -88,7 +88,11 @@ def plan_gate(state: CampaignState, runtime: Runtime[CampaignContext]) -> Campai
         reason = f"plan rejected: {decision.reason or 'no reason given'}"
         return update | {"phase": "cancelled", "stop_reason": reason}
     if decision.action == "edit":
-        plan = Plan.model_validate({**state["plan"], "deliverables": decision.deliverables})
+        limits = decision.model_dump(mode="json", include={"budget_usd", "due_date"})
+        changed = {key: value for key, value in limits.items() if value is not None}
+        plan = Plan.model_validate(
+            {**state["plan"], **changed, "deliverables": decision.deliverables}
+        )
         assets = {d.asset_id: new_asset(d) for d in plan.deliverables}
         plan_dump = plan.model_dump(mode="json")
         edit = plan_record(state, "edit", decision.user, now, reason=why, new_plan=plan_dump)

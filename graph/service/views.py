@@ -25,6 +25,10 @@ class AssetView(AssetForReview):
     receipt: dict[str, Any] | None = None
     versions: int = 0
     """How many versions exist."""
+    previous_text: str = ""
+    """The version before the current one ("" for a first draft): the review panel's diff."""
+    memory_item_ids: list[str] = Field(default_factory=list)
+    """Brand-memory items recalled for the current version."""
 
 
 class CampaignView(BaseModel):
@@ -92,6 +96,8 @@ def asset_view(asset: AssetRecord) -> AssetView:
         usage=asset["usage"],
         receipt=asset["receipt"],
         versions=len(asset["versions"]),
+        previous_text=asset["versions"][-2]["text"] if len(asset["versions"]) > 1 else "",
+        memory_item_ids=list(asset.get("memory_item_ids", [])),
     )
 
 

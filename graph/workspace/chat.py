@@ -34,20 +34,24 @@ from graph.gates import (
 from graph.planning.plan import Deliverable
 from graph.service.campaigns import CampaignService, EventSink, TokenSink
 from graph.service.views import RunOutcome
+from graph.workspace.cockpit import panel_for
 from graph.workspace.commands import (
     MAX_MESSAGE_CHARS,
     AssetChoice,
     Command,
     parse_message,
     plan_json,
+    plan_limits,
 )
 from graph.workspace.owners import CampaignOwners, CampaignRecord
+from graph.workspace.plan_editor import EditorProps, editor_props
 from graph.workspace.render import (
     Card,
     gate_cards,
     history_markdown,
     status_markdown,
 )
+from graph.workspace.review_panel import PanelProps
 from graph.workspace.store_render import kpis_markdown, recorded_trace_markdown
 from graph.workspace.users import UserStore
 from tools.errors import CampaignBusy, InputError, NotFoundError, PermissionDenied
@@ -62,7 +66,8 @@ ServiceFactory = Callable[[dict[str, str]], CampaignService]
 HELP = (
     "Write a brief to start a campaign. Then: `approve ID ...`, `reject ID: reason`, "
     "`respond ID: note`, `edit ID` + text, `edit plan` + JSON, `stop`, `resume`, `status`, "
-    "`trace`, `kpis`, `history`, `fork CHECKPOINT [note]`, `rollback ID VERSION`."
+    "`trace`, `history`, `fork CHECKPOINT [note]`, `rollback ID VERSION`, `kpis [BRAND]` (charts "
+    "across campaigns), `kpis this` (this campaign)."
 )
 _VERBS: dict[Permission, str] = {
     "read": "read campaigns",
@@ -79,6 +84,10 @@ class Reply:
 
     text: str = ""
     cards: list[Card] = field(default_factory=list)
+    panel: PanelProps | None = None
+    """The review panel (``ReviewPanel`` element) when a review gate is shown."""
+    editor: EditorProps | None = None
+    """The plan editor (``PlanEditor`` element) when a plan gate is shown."""
 
 
 @dataclass
@@ -271,7 +280,7 @@ class Workspace:
         gate = service.pending_gate(record.thread_id)
         if gate is None:
             return Reply(status_markdown(service.view(record.thread_id)))
-        return Reply(cards=self._cards(record.thread_id, gate))
+        return self._gate_reply(record, gate)
 
     # --- gates ----------------------------------------------------------------------------
     async def decide(
@@ -311,7 +320,11 @@ class Workspace:
             )
         if choice.action == "edit":
             return decided(
-                PlanDecision, action="edit", deliverables=plan_json(choice.text), user=user
+                PlanDecision,
+                action="edit",
+                deliverables=plan_json(choice.text),
+                user=user,
+                **plan_limits(choice.text),
             )
         if choice.action == "respond":
             return decided(PlanDecision, action="respond", note=choice.text, user=user)
@@ -370,9 +383,14 @@ class Workspace:
         draft = self._draft(thread_id, gate)
         return [card for card in gate_cards(gate) if card.key not in draft]
 
+    def _gate_reply(self, record: CampaignRecord, gate: GatePayload) -> Reply:
+        panel = panel_for(self, record, gate) if gate.gate == "review" else None
+        editor = editor_props(gate.plan or {}) if gate.gate == "plan" else None
+        return Reply(cards=self._cards(record.thread_id, gate), panel=panel, editor=editor)
+
     def _after_run(self, record: CampaignRecord, outcome: RunOutcome) -> Reply:
         if outcome.gate is not None:
-            return Reply(cards=self._cards(record.thread_id, outcome.gate))
+            return self._gate_reply(record, outcome.gate)
         view = self._service(record).view(record.thread_id)
         if outcome.status == "paused":
             return Reply(

@@ -99,6 +99,8 @@ def parse_message(raw: str, *, has_campaign: bool, max_chars: int = MAX_MESSAGE_
         return Command(name="help") if is_help else Command(name="brief", text=text)
     if verb in _SIMPLE and len(words) == 1 and not rest.strip():
         return Command(name=_SIMPLE[verb])
+    if verb == "kpis" and [w.lower() for w in words] == ["kpis", "this"] and not rest.strip():
+        return Command(name="kpis")  # plain ``kpis [BRAND]`` is the cockpit's charts
     if verb == "fork":
         return _fork(words, rest)
     if verb == "edit":
@@ -159,6 +161,18 @@ def plan_json(body: str) -> list[dict[str, Any]]:
     return parsed
 
 
+def plan_limits(body: str) -> dict[str, Any]:
+    """``budget_usd`` / ``due_date`` when an edited plan is sent as a JSON object carrying them
+    (the plan editor does; a bare list of deliverables changes neither)."""
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {key: parsed[key] for key in ("budget_usd", "due_date") if parsed.get(key) is not None}
+
+
 def _decisions(verb: str, head_rest: str, body: str) -> list[AssetChoice]:
     """``approve a b c`` / ``reject a: reason`` / ``respond plan: note``."""
     targets, colon, reason = head_rest.partition(":")
@@ -177,3 +191,16 @@ def _decisions(verb: str, head_rest: str, body: str) -> list[AssetChoice]:
 def _check_asset_id(asset_id: str) -> None:
     if not is_id(asset_id):
         raise InputError(f"{asset_id!r} is not an asset id (letters, digits, '.', '_', '-')")
+
+
+def kpi_command(text: str) -> str | None:
+    """``kpis`` -> "" (every brand), ``kpis Loomwell`` -> that brand, anything else -> None.
+
+    ``kpis this`` is the chat's own campaign (the ``kpis`` command of the command table).
+    """
+    words = (text or "").strip().split(maxsplit=1)
+    if not words or words[0].lower() not in ("kpis", "kpi"):
+        return None
+    if len(words) > 1 and words[1].strip().lower() == "this":
+        return None
+    return words[1].strip() if len(words) > 1 else ""

@@ -96,6 +96,18 @@ class CampaignOwners:
             "SELECT * FROM campaigns WHERE chat_id=? ORDER BY created_at DESC LIMIT 1", chat_id
         )
 
+    def owned_by(self, owner: str) -> list[CampaignRecord]:
+        """The campaigns a chat follows that belong to ``owner`` (one per chat), newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT thread_id FROM campaigns c WHERE owner=? AND created_at = "
+                "(SELECT MAX(created_at) FROM campaigns WHERE chat_id=c.chat_id) "
+                "ORDER BY created_at DESC",
+                (owner,),
+            ).fetchall()
+        found = (self.get(thread_id) for (thread_id,) in rows)
+        return [record for record in found if record is not None]
+
     def review_draft(self, thread_id: str) -> dict[tuple[str, int], dict[str, Any]]:
         """Decisions saved at the review gate and not submitted yet, by (asset id, version)."""
         with self._lock:

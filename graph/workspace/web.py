@@ -20,7 +20,9 @@ from chainlit.utils import utc_now
 from graph.workspace.chat import Reply, Sinks, Workspace
 from graph.workspace.chat_history import ChatHistoryStore
 from graph.workspace.owners import workspace_db_path
+from graph.workspace.plan_editor import EDITOR_NAME
 from graph.workspace.render import step_for_event
+from graph.workspace.review_panel import PANEL_NAME, PanelProps
 from graph.workspace.setup import model_options, open_workspace
 from graph.workspace.users import UserStore, session_secret
 from tools.errors import BrandloomError
@@ -150,6 +152,21 @@ async def show(reply: Reply) -> None:
         await cl.Message(content=card.markdown, actions=actions).send()
         shown[card.key] = actions
     cl.user_session.set("card_actions", shown)
+    if reply.panel is not None:
+        await show_panel(reply.panel)
+    if reply.editor is not None:
+        element = cl.CustomElement(
+            name=EDITOR_NAME, props=reply.editor.model_dump(), display="inline"
+        )
+        await cl.Message(content="**Plan editor**", elements=[element]).send()
+        cl.user_session.set("plan_editor", element)
+
+
+async def show_panel(props: PanelProps) -> None:
+    """The review panel as its own message, remembered so later decisions can refresh it."""
+    element = cl.CustomElement(name=PANEL_NAME, props=props.model_dump(), display="inline")
+    await cl.Message(content="**Review panel**", elements=[element]).send()
+    cl.user_session.set("review_panel", element)
 
 
 async def retire_buttons(keys: list[str] | None) -> None:

@@ -43,7 +43,7 @@ def test_commission_review_and_publish_as_approver(
     name = request.node.name
     sign_in(page, workspace, "paula")
     commission_to_plan_gate(page)
-    expect(page.get_by_role("cell", name="social_post-10", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="social_post-10", exact=True).first).to_be_visible()
     screenshot(page, name, "1-plan-gate")
 
     button(page, "Approve plan").click()

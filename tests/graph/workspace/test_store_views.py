@@ -22,7 +22,7 @@ async def test_trace_and_kpis_come_from_the_store(tmp_path: Path) -> None:
     assert "| plan_versioned |" in trace and "plan gate: approve" in trace
     recorded = await workspace.services(MODELS).recorded("c1")
     assert trace.count("\n| ") == len(recorded) + 1  # header row + one row per event
-    kpis = (await workspace.handle_message("ana", "c1", "kpis", Sinks())).text
+    kpis = (await workspace.handle_message("ana", "c1", "kpis this", Sinks())).text
     assert kpis.startswith("### KPIs of c1")
     assert "| model calls | 3 |" in kpis and "| approved assets | 0 |" in kpis
 
@@ -62,6 +62,7 @@ def test_bad_rollback_commands_say_what_is_expected(message: str, error: str) ->
 
 def test_kpis_and_rollback_parse() -> None:
     assert parse_message("kpis", has_campaign=True).name == "kpis"
+    assert parse_message("kpis this", has_campaign=True).name == "kpis"
     command = parse_message("rollback social_post-01 3", has_campaign=True)
     assert (command.name, command.asset_id, command.version) == ("rollback", "social_post-01", 3)
 
