@@ -7,15 +7,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
 from tests.tools.content_store_fixtures import event, postgres_url
 from tools.content_store import open_content_store
 from tools.content_store.events import CampaignStarted
-from tools.content_store.sql import open_sql_store, store_url
+from tools.content_store.sql import MIGRATIONS, open_sql_store, store_url
 from tools.errors import ConfigError, StoreError
 from tools.settings import Settings
 
 __all__ = ["postgres_url"]  # fixture
+
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+"""The newest migration: a store opened once is at it, whatever revisions were added since."""
 
 
 def started(thread: str = "t1") -> object:
@@ -66,7 +70,7 @@ async def test_migrations_create_the_schema_once(tmp_path: Path) -> None:
     await second.close()
     with sqlite3.connect(tmp_path / "content.sqlite3") as connection:
         assert connection.execute("SELECT version_num FROM content_store_version").fetchall() == [
-            ("0001",)
+            (HEAD,)
         ]
         assert connection.execute("SELECT last_position FROM content_head").fetchall() == [(3,)]
 
@@ -86,8 +90,14 @@ async def test_postgresql_migrations_run_on_an_empty_schema_and_once(postgres_ur
             (schema,),
         ).fetchall()
         version = connection.execute(f"SELECT version_num FROM {schema}.content_store_version")
-        assert version.fetchall() == [("0001",)]
-    assert tables == [("content_events",), ("content_head",), ("content_store_version",)]
+        assert version.fetchall() == [(HEAD,)]
+    assert tables == [
+        ("bulk_items",),
+        ("bulk_jobs",),
+        ("content_events",),
+        ("content_head",),
+        ("content_store_version",),
+    ]
 
 
 async def test_a_corrupt_sqlite_file_is_one_clear_store_error(tmp_path: Path) -> None:
