@@ -52,8 +52,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two streams, one per core: the README run verbatim on fresh clones (tests/acceptance, mostly
+# waiting on the local model and make) beside everything else. Each prints its own report; the
+# target fails if either does.
 unit: $(STAMP)
-	$(BIN)/pytest
+	@mkdir -p test-artifacts
+	@$(BIN)/pytest tests/acceptance > test-artifacts/acceptance.log 2>&1 & acceptance=$$!; \
+	$(BIN)/pytest --ignore=tests/acceptance; rest=$$?; \
+	wait $$acceptance; accepted=$$?; \
+	echo "=== tests/acceptance (run beside the rest) ==="; cat test-artifacts/acceptance.log; \
+	test $$rest -eq 0 && test $$accepted -eq 0
 
 test: $(STAMP) browser-deps wordpress-deps ghost-deps lint typecheck unit
 
