@@ -9,7 +9,6 @@ read) is the same event for event.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -161,23 +160,12 @@ def _brief() -> str:
 
 
 def test_the_cli_audit_of_a_pruned_campaign_is_complete(
-    tmp_path: Path, embedded_redis: EmbeddedRedis
+    cli_env: dict[str, str], embedded_redis: EmbeddedRedis
 ) -> None:
     """``brandloom run`` with KEEP_LAST=1, then ``brandloom assets history``: every version,
     check, decision and receipt is there, while Redis holds one checkpoint of the campaign."""
     thread_id = f"cli-{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")}
-    env.update(
-        BRANDLOOM_DATA_DIR=str(tmp_path / "data"),
-        REDIS_URL=embedded_redis.url,
-        BRANDLOOM_CHECKPOINT_KEEP_LAST="1",
-        BRANDLOOM_MODEL_WRITER="scripted:echo",
-        BRANDLOOM_MODEL_ROUTER="scripted",
-        BRANDLOOM_MODEL_CRITIC="scripted",
-        BRANDLOOM_CAMPAIGN_MEMORY="false",
-        BRANDLOOM_CAMPAIGN_TRIAGE="false",
-        COLUMNS="200",
-    )
+    env = cli_env | {"BRANDLOOM_CHECKPOINT_KEEP_LAST": "1"}
     brief = "Brand: Loomwell\nGoal: spring launch\n\n2 social posts"
     run = _brandloom(env, "run", "--auto-approve", "--brief", brief, "--thread-id", thread_id)
     assert run.returncode == 0, run.stderr

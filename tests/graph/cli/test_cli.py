@@ -4,7 +4,6 @@ campaigns run end to end (auto-approve and answered on the terminal)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,22 +17,6 @@ from tests.fakes.openai_server import hanging_openai_server
 from tools.redis_server import EmbeddedRedis
 
 BRIEF = "Brand: Loomwell\nGoal: spring launch\n\n2 social posts"
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, embedded_redis: EmbeddedRedis) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")}
-    env.update(
-        BRANDLOOM_DATA_DIR=str(tmp_path / "data"),
-        REDIS_URL=embedded_redis.url,
-        BRANDLOOM_MODEL_WRITER="scripted:echo",
-        BRANDLOOM_MODEL_ROUTER="scripted",
-        BRANDLOOM_MODEL_CRITIC="scripted",
-        BRANDLOOM_CAMPAIGN_MEMORY="false",
-        BRANDLOOM_CAMPAIGN_TRIAGE="false",
-        COLUMNS="200",
-    )
-    return env
 
 
 def brandloom(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
