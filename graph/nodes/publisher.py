@@ -36,6 +36,7 @@ def publish_item(thread_id: str, asset: AssetRecord) -> PublishItem:
         text=version["text"],
         fields=version["fields"],
         tags={k: v for k, v in asset["tags"].items() if k in ("tone", "category")},
+        product=dict(asset["product"]),
     )
 
 

@@ -31,6 +31,9 @@ class PublishItem(BaseModel):
     """Kind-specific parts (``meta_description``, ``alt_text`` ...)."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Predicted tone and category."""
+    product: dict[str, str] = Field(default_factory=dict)
+    """The product row (``sku``, ``handle``, ``name`` ...) of a per-product asset, so a shop
+    connector can find the product to update; empty for other assets."""
 
     @property
     def key(self) -> str:
