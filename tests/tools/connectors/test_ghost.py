@@ -133,3 +133,17 @@ def test_site_down_is_unavailable(ghost: GhostSite, tmp_path: Path) -> None:
     with pytest.raises(ConnectorUnavailable, match="cannot reach"):
         gh.publish(item("news-f"))
     assert len(delays) == 1
+
+
+def test_a_rollback_updates_the_same_post_with_the_restored_text(
+    ghost: GhostSite, tmp_path: Path
+) -> None:
+    gh, _, _ = connector(ghost, tmp_path, live=True)
+    first = gh.publish(item("news-r"))
+    gh.publish(item("news-r", version=2, text="<p>Version two.</p>"))
+    rolled = gh.publish(item("news-r", version=3))  # rollback to v1: v3 carries v1's text
+    (post,) = posts_with_slug(ghost, slug_of(item("news-r")))
+    (full,) = admin(ghost, "GET", f"posts/{first.remote_id}/?formats=html")["posts"]
+    assert rolled.remote_id == first.remote_id == post["id"]
+    assert "Spring linen is here." in full["html"] and "Version two." not in full["html"]
+    assert rolled.remote_version == full["updated_at"]

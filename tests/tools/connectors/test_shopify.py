@@ -241,3 +241,19 @@ def test_a_product_the_shop_lacks_is_refused_in_one_line(
         store.publish(by_product(row))
     assert message in str(refused.value) and "\n" not in str(refused.value)
     assert shop.requests.count("productUpdate") == 0
+
+
+def test_a_rollback_updates_the_same_product_with_the_restored_copy(
+    shop: FakeShopify, tmp_path: Path
+) -> None:
+    store, _ = connector(shop, tmp_path, live=True)
+    first = store.publish(item())
+    store.publish(item(version=2, text="<p>Version two.</p>"))
+    rolled = store.publish(item(version=3))  # rollback to v1: a new version with v1's copy
+    again, _ = connector(shop, tmp_path, live=True)
+    assert again.publish(item(version=3)) == rolled  # a re-run sends nothing
+    product = shop.products["gid://shopify/Product/1"]
+    assert rolled.remote_id == first.remote_id and len(shop.products) == 3
+    assert product.description_html == "<p>Linen, softened.</p>"
+    assert product.metafields["brandloom.publish_key"] == "camp-1/product_copy-01@v3"
+    assert shop.requests.count("productUpdate") == 3  # one per version
