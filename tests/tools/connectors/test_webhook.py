@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -170,3 +171,20 @@ def test_a_rollback_is_a_new_delivery_updating_the_same_asset(
 
 def _nothing() -> RemoteObject:
     return RemoteObject("", "", "", "")
+
+
+def test_publish_at_is_sent_and_recorded_for_a_live_channel(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path, webhook_url=receiver.url, webhook_secret=SECRET,
+    )  # fmt: skip
+    parts = ConnectorParts(
+        settings=settings, ledger=FileLedger(tmp_path / "ledger"), client=httpx.Client(), live=True
+    )
+    hook = build("webhook/v1", parts)
+    when = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
+    receipt = hook.publish(item().model_copy(update={"publish_at": when}))
+    (event,) = receiver.objects.values()
+    assert event["data"]["publish_at"] == "2030-05-01T09:00:00Z"  # type: ignore[index]
+    assert receipt.scheduled_for == "2030-05-01T09:00:00Z"
