@@ -11,7 +11,7 @@ import sys
 
 BENCHMARKS = (
     "graph", "savers", "wire", "memory", "classifiers", "agents", "ui_latency", "content_store",
-    "bulk", "local_threads",
+    "bulk", "local_threads", "connectors",
 )  # fmt: skip
 
 

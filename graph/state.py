@@ -78,6 +78,8 @@ class AssetRecord(TypedDict):
     memory_links: list[str]
     """Links (URLs, e-mail addresses) in the brand memory recalled for the current version:
     the verifier accepts them in the draft (``tools.link_sources``)."""
+    publish_at: NotRequired[str]
+    """The plan row's ``publish_at`` (ISO), empty for at once; absent in older checkpoints."""
     receipt: dict[str, Any] | None
     """The connector's receipt once published."""
 

@@ -31,7 +31,10 @@ def auto_decision(gate: GatePayload, user: str, role: Role, retried: set[str]) -
     approval from anyone but an approver, so auto-approve never escalates a role).
 
     An asset whose generation failed has no text to approve: it is sent back once per
-    process (``retried`` remembers ``asset@version``); None when nothing is left to decide.
+    process (``retried`` remembers ``asset@version``). An asset with text that is flagged
+    failed was refused by a connector at publish: approving it again would publish the same
+    refused version forever, so it is left in review for a person. None when nothing is left
+    to decide.
     """
     if gate.gate == "publish":
         return PublishDecision(action="approve", role=role, user=user)
@@ -40,6 +43,8 @@ def auto_decision(gate: GatePayload, user: str, role: Role, retried: set[str]) -
     decisions: dict[str, AssetDecision] = {}
     for asset in gate.assets:
         key = f"{asset.asset_id}@{asset.version}"
+        if asset.text.strip() and asset.failed:
+            continue  # refused at publish (asset.error says why): a person decides
         if asset.text.strip():
             decisions[asset.asset_id] = AssetDecision(action="approve")
         elif key not in retried:

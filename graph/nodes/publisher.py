@@ -8,6 +8,7 @@ returns the first receipts instead of publishing twice.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -36,6 +37,8 @@ def publish_item(thread_id: str, asset: AssetRecord) -> PublishItem:
         text=version["text"],
         fields=version["fields"],
         tags={k: v for k, v in asset["tags"].items() if k in ("tone", "category")},
+        product=dict(asset["product"]),
+        publish_at=datetime.fromisoformat(asset["publish_at"]) if asset.get("publish_at") else None,
     )
 
 

@@ -44,6 +44,7 @@ def new_asset(deliverable: Deliverable) -> AssetRecord:
         memory_item_ids=[],
         memory_links=[],
         receipt=None,
+        publish_at=deliverable.publish_at.isoformat() if deliverable.publish_at else "",
     )
 
 

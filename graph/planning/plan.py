@@ -8,7 +8,7 @@ view groups them as channel x asset kind x variant count.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -38,6 +38,9 @@ class Deliverable(BaseModel):
     variant: int = Field(default=1, ge=1, le=5)
     product: dict[str, str] = Field(default_factory=dict)
     constraints: Constraints = Field(default_factory=Constraints)
+    publish_at: datetime | None = None
+    """When a live channel should publish this asset (ISO time, UTC if no zone); None: at
+    once. Set by editing the plan; connectors that can schedule do (tools/connectors)."""
 
     @field_validator("asset_id")
     @classmethod

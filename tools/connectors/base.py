@@ -7,9 +7,10 @@ its writes by ``idempotency_key``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 def idempotency_key(thread_id: str, asset_id: str, version: int) -> str:
@@ -31,10 +32,31 @@ class PublishItem(BaseModel):
     """Kind-specific parts (``meta_description``, ``alt_text`` ...)."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Predicted tone and category."""
+    product: dict[str, str] = Field(default_factory=dict)
+    """The product row (``sku``, ``handle``, ``name`` ...) of a per-product asset, so a shop
+    connector can find the product to update; empty for other assets."""
+    publish_at: datetime | None = None
+    """When the asset should go live (the plan row's ``publish_at``); None: at once. Only a
+    live channel schedules: drafts stay drafts whatever the time."""
+
+    @field_validator("publish_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A time without a zone is UTC; every time is kept in UTC."""
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
     @property
     def key(self) -> str:
         return idempotency_key(self.thread_id, self.asset_id, self.version)
+
+    def scheduled(self, now: float) -> datetime | None:
+        """``publish_at`` if it is still ahead of ``now`` (unix time); a time already past
+        publishes at once (remotes refuse to schedule into the past)."""
+        if self.publish_at is None or self.publish_at.timestamp() <= now:
+            return None
+        return self.publish_at
 
 
 class Receipt(BaseModel):
@@ -59,6 +81,13 @@ class Receipt(BaseModel):
     precondition of the next update of the same object."""
     live: bool = False
     """Whether the item went live; drafts-first connectors leave it unpublished."""
+    scheduled_for: str = ""
+    """ISO UTC time the remote will make the item live (a scheduled publish); empty if not."""
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-05-01T09:00:00Z``: the form every connector sends and records."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def asset_key(thread_id: str, asset_id: str) -> str:

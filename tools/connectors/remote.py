@@ -31,6 +31,8 @@ class RemoteObject:
     publish_key: str
     """The ``PublishItem.key`` whose content the object holds (read back from the remote)."""
     live: bool = False
+    scheduled_for: str = ""
+    """ISO UTC time the remote will publish the object (``iso_utc``); empty if not scheduled."""
 
 
 class RemoteConnector(ABC):
@@ -79,6 +81,7 @@ class RemoteConnector(ABC):
             url=remote.url,
             remote_version=remote.remote_version,
             live=remote.live,
+            scheduled_for=remote.scheduled_for,
         )
 
     @abstractmethod

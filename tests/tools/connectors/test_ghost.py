@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from tests.tools.connectors.conftest import FaultyTransport, GhostSite
-from tools.connectors.base import PublishItem
+from tools.connectors.base import PublishItem, iso_utc
 from tools.connectors.errors import ConnectorAuthFailed, ConnectorUnavailable
 from tools.connectors.ghost.v5 import GhostConnector, admin_token
 from tools.connectors.ledger import FileLedger
@@ -133,3 +134,37 @@ def test_site_down_is_unavailable(ghost: GhostSite, tmp_path: Path) -> None:
     with pytest.raises(ConnectorUnavailable, match="cannot reach"):
         gh.publish(item("news-f"))
     assert len(delays) == 1
+
+
+def test_a_rollback_updates_the_same_post_with_the_restored_text(
+    ghost: GhostSite, tmp_path: Path
+) -> None:
+    gh, _, _ = connector(ghost, tmp_path, live=True)
+    first = gh.publish(item("news-r"))
+    gh.publish(item("news-r", version=2, text="<p>Version two.</p>"))
+    rolled = gh.publish(item("news-r", version=3))  # rollback to v1: v3 carries v1's text
+    (post,) = posts_with_slug(ghost, slug_of(item("news-r")))
+    (full,) = admin(ghost, "GET", f"posts/{first.remote_id}/?formats=html")["posts"]
+    assert rolled.remote_id == first.remote_id == post["id"]
+    assert "Spring linen is here." in full["html"] and "Version two." not in full["html"]
+    assert rolled.remote_version == full["updated_at"]
+
+
+def test_a_live_channel_schedules_a_post_with_publish_at(ghost: GhostSite, tmp_path: Path) -> None:
+    gh, _, _ = connector(ghost, tmp_path, live=True)
+    when = (datetime.now(tz=UTC) + timedelta(days=30)).replace(microsecond=0)
+    receipt = gh.publish(item("news-s").model_copy(update={"publish_at": when}))
+    (post,) = admin(ghost, "GET", f"posts/{receipt.remote_id}/")["posts"]
+    assert post["status"] == "scheduled"
+    assert datetime.fromisoformat(post["published_at"].replace("Z", "+00:00")) == when
+    assert receipt.scheduled_for == iso_utc(when) and not receipt.live
+    again, _, _ = connector(ghost, tmp_path, live=True)
+    assert again.publish(item("news-s").model_copy(update={"publish_at": when})) == receipt
+
+
+def test_a_publish_at_already_past_publishes_at_once(ghost: GhostSite, tmp_path: Path) -> None:
+    gh, _, _ = connector(ghost, tmp_path, live=True)
+    past = datetime.now(tz=UTC) - timedelta(hours=1)
+    receipt = gh.publish(item("news-p").model_copy(update={"publish_at": past}))
+    (post,) = admin(ghost, "GET", f"posts/{receipt.remote_id}/")["posts"]
+    assert post["status"] == "published" and receipt.live and receipt.scheduled_for == ""

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,18 @@ def test_publish_removes_temporary_files_of_killed_writers_only(tmp_path: Path) 
     assert not any(path.exists() for path in stale)
     assert live.exists() and other_version.exists()
     assert (folder / "social_post-01.v1.receipt.json").exists()
+
+
+def test_publish_at_is_recorded_in_the_file_and_the_receipt(tmp_path: Path) -> None:
+    when = datetime(2026, 5, 1, 9, 30, tzinfo=timezone(timedelta(hours=2)))
+    receipt = OutboxConnector(tmp_path).publish(item().model_copy(update={"publish_at": when}))
+    body = (tmp_path / "camp-1" / "social_post-01.v1.md").read_text()
+    assert '"publish_at": "2026-05-01T07:30:00Z"' in body
+    assert receipt.scheduled_for == "2026-05-01T07:30:00Z"
+
+
+def test_a_publish_at_without_a_zone_is_utc() -> None:
+    naive = PublishItem.model_validate(item().model_dump() | {"publish_at": "2026-05-01T09:30"})
+    assert naive.publish_at == datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+    with pytest.raises(ValueError, match="publish_at"):
+        PublishItem.model_validate(item().model_dump() | {"publish_at": "next tuesday"})

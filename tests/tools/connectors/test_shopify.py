@@ -184,3 +184,76 @@ def test_large_jobs_run_as_one_bulk_operation(shop: FakeShopify, tmp_path: Path)
     assert len(upload.decode().splitlines()) == 3
     again = store.publish_many([item(product=n) for n in (1, 2, 3)])
     assert again == results[:3] and shop.requests.count("bulkOperationRunMutation") == 1
+
+
+def by_product(
+    row: dict[str, str], *, kind: str = "product_description", version: int = 1
+) -> PublishItem:
+    return PublishItem(
+        thread_id="camp-2", asset_id=f"{kind}-{row.get('sku', 'x').lower()}", version=version,
+        asset_kind=kind, channel="shop", title="Linen shirt", text=f"<p>v{version}</p>",
+        fields={"seo_title": "Linen, softened", "meta_description": "Soft linen."}
+        if kind == "seo_meta" else {}, product=row,
+    )  # fmt: skip
+
+
+def test_the_product_is_found_by_sku_or_handle(shop: FakeShopify, tmp_path: Path) -> None:
+    shop.products["gid://shopify/Product/2"].sku = "LW 02"
+    store, _ = connector(shop, tmp_path, live=True)
+    by_sku = store.publish(by_product({"sku": "LW 02", "name": "Shirt 2"}))
+    by_handle = store.publish(by_product({"sku": "", "handle": "shirt-3"}))
+    seo = store.publish(by_product({"sku": "LW 02"}, kind="seo_meta"))
+    assert by_sku.remote_id == seo.remote_id == "gid://shopify/Product/2"
+    assert by_handle.remote_id == "gid://shopify/Product/3"
+    second = shop.products["gid://shopify/Product/2"]
+    assert (second.description_html, second.seo_title) == ("<p>v1</p>", "Linen, softened")
+    assert second.seo_description == "Soft linen."
+    assert shop.requests.count("productVariants") == 2
+    assert shop.requests.count("productByIdentifier") == 1
+
+
+def test_a_later_version_reads_the_product_by_its_receipt_id(
+    shop: FakeShopify, tmp_path: Path
+) -> None:
+    store, _ = connector(shop, tmp_path, live=True)
+    first = store.publish(by_product({"handle": "shirt-1"}))
+    shop.products["gid://shopify/Product/1"].handle = "renamed-in-admin"
+    second = store.publish(by_product({"handle": "shirt-1"}, version=2))
+    assert second.remote_id == first.remote_id
+    assert shop.products["gid://shopify/Product/1"].description_html == "<p>v2</p>"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"sku": "NOPE"}, "shopify/v2026_01: the shop has no product with SKU 'NOPE'"),
+        ({"sku": "NOPE", "handle": "gone"},
+         "the shop has no product with SKU 'NOPE' or handle 'gone'"),
+        ({"handle": "gone"}, "the shop has no product with handle 'gone'"),
+        ({"name": "Only a name"}, "give the product a sku or handle column in the products CSV"),
+    ],
+)  # fmt: skip
+def test_a_product_the_shop_lacks_is_refused_in_one_line(
+    shop: FakeShopify, tmp_path: Path, row: dict[str, str], message: str
+) -> None:
+    store, _ = connector(shop, tmp_path, live=True)
+    with pytest.raises(PublishRefused) as refused:
+        store.publish(by_product(row))
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    assert shop.requests.count("productUpdate") == 0
+
+
+def test_a_rollback_updates_the_same_product_with_the_restored_copy(
+    shop: FakeShopify, tmp_path: Path
+) -> None:
+    store, _ = connector(shop, tmp_path, live=True)
+    first = store.publish(item())
+    store.publish(item(version=2, text="<p>Version two.</p>"))
+    rolled = store.publish(item(version=3))  # rollback to v1: a new version with v1's copy
+    again, _ = connector(shop, tmp_path, live=True)
+    assert again.publish(item(version=3)) == rolled  # a re-run sends nothing
+    product = shop.products["gid://shopify/Product/1"]
+    assert rolled.remote_id == first.remote_id and len(shop.products) == 3
+    assert product.description_html == "<p>Linen, softened.</p>"
+    assert product.metafields["brandloom.publish_key"] == "camp-1/product_copy-01@v3"
+    assert shop.requests.count("productUpdate") == 3  # one per version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,8 @@ from tools.connectors.base import PublishItem
 from tools.connectors.errors import ConnectorAuthFailed, ConnectorUnavailable, PublishRefused
 from tools.connectors.ledger import FileLedger
 from tools.connectors.registry import ConnectorParts, build
-from tools.connectors.webhook.v1 import WebhookConnector
+from tools.connectors.remote import RemoteObject
+from tools.connectors.webhook.v1 import WebhookConnector, message_id
 from tools.settings import Settings
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
@@ -144,3 +146,45 @@ def test_remote_down_is_unavailable_after_the_retries(tmp_path: Path) -> None:
         hook.publish(item())
     assert len(delays) == 2 and raised.value.exit_code == 7
     assert SECRET not in raised.value.user_message
+
+
+def test_a_rollback_is_a_new_delivery_updating_the_same_asset(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    hook, _ = connector(receiver, tmp_path)
+    first = hook.publish(item())
+    second = hook.publish(item(version=2, text="Edited by a person."))
+    rollback = item(version=3)  # ``brandloom assets rollback --to-version 1``: v3 = v1's text
+    hook.ledger.begin(hook.target, rollback)
+    hook.update(rollback, hook.find(rollback, second) or _nothing())  # delivered, then a crash
+    resumed, _ = connector(receiver, tmp_path)
+    third = resumed.publish(rollback)
+    ids = [message_id(hook.target, item(version=v).key) for v in (1, 2, 3)]
+    assert list(receiver.objects) == ids and len(set(ids)) == 3  # a new id per version
+    assert receiver.deliveries == 4  # v3 twice, under the same webhook-id: dropped once
+    event = receiver.objects[ids[2]]
+    assert event["type"] == "asset.updated"
+    assert event["data"]["text"] == "Spring is here."  # type: ignore[index]
+    assert event["data"]["replaces"] == second.remote_id != first.remote_id  # type: ignore[index]
+    assert third.version == 3 and third.remote_version == ids[2]
+
+
+def _nothing() -> RemoteObject:
+    return RemoteObject("", "", "", "")
+
+
+def test_publish_at_is_sent_and_recorded_for_a_live_channel(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path, webhook_url=receiver.url, webhook_secret=SECRET,
+    )  # fmt: skip
+    parts = ConnectorParts(
+        settings=settings, ledger=FileLedger(tmp_path / "ledger"), client=httpx.Client(), live=True
+    )
+    hook = build("webhook/v1", parts)
+    when = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
+    receipt = hook.publish(item().model_copy(update={"publish_at": when}))
+    (event,) = receiver.objects.values()
+    assert event["data"]["publish_at"] == "2030-05-01T09:00:00Z"  # type: ignore[index]
+    assert receipt.scheduled_for == "2030-05-01T09:00:00Z"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.tools.connectors.conftest import FaultyTransport, WordPressSite
-from tools.connectors.base import PublishItem
+from tools.connectors.base import PublishItem, iso_utc
 from tools.connectors.errors import ConnectorAuthFailed, ConnectorUnavailable
 from tools.connectors.ledger import FileLedger
 from tools.connectors.registry import ConnectorParts, build
@@ -136,3 +137,31 @@ def test_site_down_is_unavailable(wordpress: WordPressSite, tmp_path: Path) -> N
     with pytest.raises(ConnectorUnavailable, match="cannot reach"):
         wp.publish(item("post-f"))
     assert len(delays) == 1
+
+
+def later(days: int = 30) -> datetime:
+    return (datetime.now(tz=UTC) + timedelta(days=days)).replace(microsecond=0)
+
+
+def test_a_live_channel_schedules_a_post_with_publish_at(
+    wordpress: WordPressSite, tmp_path: Path
+) -> None:
+    wp, _, _ = connector(wordpress, tmp_path, live=True)
+    when = later()
+    receipt = wp.publish(item("post-s").model_copy(update={"publish_at": when}))
+    answer = httpx.get(
+        f"{wordpress.url}/?rest_route=/wp/v2/posts/{receipt.remote_id}&context=edit",
+        auth=(wordpress.user, wordpress.app_password), timeout=10,
+    ).json()  # fmt: skip
+    assert answer["status"] == "future"
+    assert answer["date_gmt"] == when.strftime("%Y-%m-%dT%H:%M:%S")
+    assert receipt.scheduled_for == iso_utc(when) and not receipt.live
+
+
+def test_publish_at_leaves_a_draft_channel_a_draft(
+    wordpress: WordPressSite, tmp_path: Path
+) -> None:
+    wp, _, _ = connector(wordpress, tmp_path)
+    receipt = wp.publish(item("post-sd").model_copy(update={"publish_at": later()}))
+    (post,) = posts_with_slug(wordpress, slug_of(item("post-sd")))
+    assert post["status"] == "draft" and receipt.scheduled_for == ""

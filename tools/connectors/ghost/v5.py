@@ -18,11 +18,12 @@ Drafts first: ``status: draft`` unless the channel is live (``published``, no em
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import jwt
 
-from tools.connectors.base import PublishItem, Receipt
+from tools.connectors.base import PublishItem, Receipt, iso_utc
 from tools.connectors.errors import ConnectorAuthFailed, PublishRefused
 from tools.connectors.http import Caller
 from tools.connectors.ledger import PublishLedger
@@ -121,6 +122,9 @@ class GhostConnector(RemoteConnector):
             "status": "published" if self.live else "draft",
             "codeinjection_foot": f"<!-- brandloom:{item.key} -->",
         }
+        when = item.scheduled(self.clock()) if self.live else None
+        if when is not None:  # Ghost publishes a ``scheduled`` post at ``published_at``
+            body |= {"status": "scheduled", "published_at": iso_utc(when)}
         if item.fields.get("meta_description"):
             body["custom_excerpt"] = item.fields["meta_description"][:300]
         return body
@@ -134,7 +138,16 @@ def _remote(post: dict[str, Any]) -> RemoteObject:
         remote_version=str(post.get("updated_at", "")),
         publish_key=marks[-1] if marks else "",
         live=post.get("status") == "published",
+        scheduled_for=_scheduled(post),
     )
+
+
+def _scheduled(post: dict[str, Any]) -> str:
+    """``published_at`` of a ``scheduled`` post, as ``iso_utc``; empty otherwise."""
+    when = str(post.get("published_at") or "")
+    if post.get("status") != "scheduled" or not when:
+        return ""
+    return iso_utc(datetime.fromisoformat(when.replace("Z", "+00:00")))
 
 
 def from_settings(parts: ConnectorParts) -> GhostConnector:

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tools.connectors.base import PublishItem, Receipt
+from tools.connectors.base import PublishItem, Receipt, iso_utc
 from tools.errors import InputError, StoreError
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ def render_markdown(item: PublishItem) -> str:
         lines += [f"**{name}:** {value}", ""]
     meta = {"asset_id": item.asset_id, "version": item.version, "kind": item.asset_kind}
     meta |= {"channel": item.channel, **item.tags}
+    if item.publish_at is not None:  # recorded for whoever ships the file, never acted on
+        meta["publish_at"] = iso_utc(item.publish_at)
     lines.append("<!-- " + json.dumps(meta, sort_keys=True) + " -->")
     return "\n".join(lines) + "\n"
 
@@ -87,6 +89,7 @@ class OutboxConnector:
             version=item.version,
             location=str(markdown_path),
             published_at=time.time(),
+            scheduled_for=iso_utc(item.publish_at) if item.publish_at else "",
         )
         tmp = receipt_path.with_suffix(f".{_tmp_tag()}.tmp")
         with tmp.open("w", encoding="utf-8") as handle:

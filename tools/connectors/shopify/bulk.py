@@ -45,6 +45,7 @@ def publish_bulk(
     shop: ShopifyConnector, items: list[PublishItem]
 ) -> list[Receipt | PublishRefused]:
     """Receipts (or the refusal of each item) in ``items`` order."""
+    from tools.connectors.shopify.lookup import locate
     from tools.connectors.shopify.v2026_01 import PRODUCT_UPDATE, product_input
 
     results: dict[int, Receipt | PublishRefused] = {}
@@ -55,8 +56,18 @@ def publish_bulk(
             results[index] = entry.receipt
         else:
             pending.append((index, item))
+    located: list[tuple[int, PublishItem]] = []
+    lines: list[str] = []
+    for index, item in pending:  # an explicit gid goes as is; else look up SKU or handle
+        try:
+            product_id = item.fields.get("product_id") or locate(shop, item, None)["id"]
+        except PublishRefused as refused:
+            results[index] = refused
+            continue
+        located.append((index, item))
+        lines.append(json.dumps({"product": product_input(item, product_id, live=shop.live)}))
+    pending = located
     if pending:
-        lines = [json.dumps({"product": product_input(i, live=shop.live)}) for _, i in pending]
         path = _upload(shop, ("\n".join(lines) + "\n").encode())
         run = shop.graphql(BULK_RUN, {"mutation": PRODUCT_UPDATE, "stagedUploadPath": path})
         started = run["bulkOperationRunMutation"]

@@ -9,7 +9,9 @@ uses, so the connector can be tested offline (no Shopify can run here):
   answer carries ``extensions.cost`` with ``requestedQueryCost``, ``actualQueryCost`` and
   ``throttleStatus``; a request costing more than is available gets HTTP 200 with
   ``errors[0].extensions.code == "THROTTLED"`` and no ``data``;
-- ``shop``, ``product(id:)`` (with the ``brandloom`` metafields), ``productUpdate`` (with
+- ``shop``, ``product(id:)`` (with the ``brandloom`` metafields), product look-up by SKU
+  (``productVariants(first:, query: "sku:...")``, exact SKU, one variant per product) and by
+  handle (``productByIdentifier(identifier: {handle:})``), ``productUpdate`` (with
   ``userErrors`` for an unknown product or an SEO title over 70 characters);
 - bulk: ``stagedUploadsCreate`` -> multipart POST of the JSONL to the staged URL ->
   ``bulkOperationRunMutation`` -> ``node(id:)`` polls going CREATED, RUNNING, COMPLETED ->
@@ -39,8 +41,12 @@ from typing import Any
 
 API_PATH = "/admin/api/2026-01/graphql.json"
 ROOT_FIELD = re.compile(
-    r"\b(shop|productUpdate|product|stagedUploadsCreate|bulkOperationRunMutation|node)\s*[({]"
+    r"\b(shop|productUpdate|productVariants|productByIdentifier|product|stagedUploadsCreate"
+    r"|bulkOperationRunMutation|node)\s*[({]"
 )
+
+SKU_QUERY = re.compile(r'sku:(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+"""The one search term the fake understands: ``sku:"X"`` or ``sku:X``."""
 
 
 @dataclass
@@ -54,6 +60,8 @@ class Product:
     metafields: dict[str, str] = field(default_factory=dict)
     """``namespace.key`` -> value."""
     updated_at: str = "2026-01-01T00:00:00Z"
+    sku: str = ""
+    """The SKU of the product's one variant."""
 
 
 @dataclass
@@ -78,9 +86,9 @@ class FakeShopify:
     _last: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add_product(self, number: int, title: str) -> Product:
+    def add_product(self, number: int, title: str, sku: str = "") -> Product:
         gid = f"gid://shopify/Product/{number}"
-        product = Product(gid, title, title.lower().replace(" ", "-"))
+        product = Product(gid, title, title.lower().replace(" ", "-"), sku=sku)
         self.products[gid] = product
         return product
 
@@ -119,6 +127,8 @@ class FakeShopify:
         operations = {
             "shop": self._op_shop,
             "product": self._op_product,
+            "productVariants": self._op_productVariants,
+            "productByIdentifier": self._op_productByIdentifier,
             "productUpdate": self._op_productUpdate,
             "stagedUploadsCreate": self._op_stagedUploadsCreate,
             "bulkOperationRunMutation": self._op_bulkOperationRunMutation,
@@ -134,6 +144,23 @@ class FakeShopify:
     def _op_product(self, variables: dict[str, Any]) -> dict[str, Any]:
         product = self.products.get(variables.get("id", ""))
         return {"product": None if product is None else _product_json(product)}
+
+    def _op_productVariants(self, variables: dict[str, Any]) -> dict[str, Any]:
+        match = SKU_QUERY.fullmatch(variables.get("query", "").strip())
+        sku = None
+        if match:
+            quoted = match.group(1)
+            sku = match.group(2) if quoted is None else re.sub(r"\\(.)", r"\1", quoted)
+        nodes = [
+            {"sku": p.sku, "product": _product_json(p)} for p in self.products.values()
+            if sku is not None and p.sku == sku
+        ]  # fmt: skip
+        return {"productVariants": {"nodes": nodes[:1]}}
+
+    def _op_productByIdentifier(self, variables: dict[str, Any]) -> dict[str, Any]:
+        handle = (variables.get("identifier") or {}).get("handle")
+        found = [p for p in self.products.values() if p.handle == handle]
+        return {"productByIdentifier": _product_json(found[0]) if found else None}
 
     def _op_productUpdate(self, variables: dict[str, Any]) -> dict[str, Any]:
         return {"productUpdate": self.product_update(variables.get("product") or {})}
@@ -214,6 +241,7 @@ def _product_json(product: Product) -> dict[str, Any]:
         "descriptionHtml": product.description_html,
         "seo": {"title": product.seo_title, "description": product.seo_description},
         "publishKey": metafield("brandloom.publish_key"),
+        "seoPublishKey": metafield("brandloom.seo_publish_key"),
         "draftDescription": metafield("brandloom.draft_description"),
     }
 

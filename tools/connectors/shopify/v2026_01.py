@@ -1,11 +1,14 @@
 """Shopify Admin GraphQL API, version 2026-01: product descriptions and SEO.
 
-Product copy updates an existing product (``item.fields["product_id"]``, a
-``gid://shopify/Product/N``): ``productUpdate`` is last-write-wins and has no idempotency
-key, so the connector writes the item key into the ``brandloom.publish_key`` metafield with
-the copy and reads it back before writing (``find``): a product already holding this
-version's key is not written again. Drafts first: unless the channel is live the copy goes
-into ``brandloom.draft_*`` metafields and the storefront description is left alone.
+Product copy updates an existing product, found by ``tools.connectors.shopify.lookup`` (an
+explicit ``fields["product_id"]`` gid, else the SKU or handle of the asset's product row):
+``product_description`` assets write the description, ``seo_meta`` assets the SEO title and
+description; each kind has its own key metafield. ``productUpdate`` is last-write-wins and
+has no idempotency key, so the connector writes the item key into the ``brandloom.publish_key``
+(``seo_publish_key``) metafield with the copy and reads it back before writing (``find``): a
+product already holding this version's key is not written again. Drafts first: unless the
+channel is live the copy goes into ``brandloom.draft_*`` metafields and the storefront
+description is left alone.
 
 Failures: ``THROTTLED`` (cost throttling, HTTP 200) is retried after the time the bucket
 needs to refill (``throttleStatus``); 429/5xx/timeouts by the caller; ``userErrors`` and
@@ -26,16 +29,10 @@ from tools.connectors.http import Caller, RetryableAnswer
 from tools.connectors.ledger import PublishLedger
 from tools.connectors.registry import ConnectorParts
 from tools.connectors.remote import RemoteConnector, RemoteObject
+from tools.connectors.shopify.lookup import locate
 
 API_VERSION = "2026-01"
 NAME = "shopify/v2026_01"
-
-PRODUCT_QUERY = """query BrandloomProduct($id: ID!) {
-  product(id: $id) {
-    id handle updatedAt onlineStorePreviewUrl
-    publishKey: metafield(namespace: "brandloom", key: "publish_key") { value }
-  }
-}"""
 
 PRODUCT_UPDATE = """mutation BrandloomProductUpdate($product: ProductUpdateInput!) {
   productUpdate(product: $product) {
@@ -91,18 +88,16 @@ class ShopifyConnector(RemoteConnector):
         return data
 
     def find(self, item: PublishItem, previous: Receipt | None) -> RemoteObject | None:
-        product_id = product_of(item)
-        product = self.graphql(PRODUCT_QUERY, {"id": product_id}).get("product")
-        if product is None:
-            raise PublishRefused(NAME, f"product {product_id} does not exist in the shop")
-        key = (product.get("publishKey") or {}).get("value", "")
+        product = locate(self, item, previous)
+        key = (product.get(key_metafield(item)[1]) or {}).get("value", "")
         return _remote(product, key, live=self.live)
 
     def create(self, item: PublishItem) -> RemoteObject:
         raise PublishRefused(NAME, "product copy updates an existing product; none was found")
 
     def update(self, item: PublishItem, current: RemoteObject) -> RemoteObject:
-        data = self.graphql(PRODUCT_UPDATE, {"product": product_input(item, live=self.live)})
+        change = product_input(item, current.remote_id, live=self.live)
+        data = self.graphql(PRODUCT_UPDATE, {"product": change})
         answer = data.get("productUpdate") or {}
         user_errors = answer.get("userErrors") or []
         if user_errors:
@@ -131,36 +126,39 @@ class ShopifyConnector(RemoteConnector):
             return refused
 
 
-def product_of(item: PublishItem) -> str:
-    """The product gid an item's copy belongs to (``fields["product_id"]``)."""
-    product_id = item.fields.get("product_id", "")
-    if not product_id.startswith("gid://shopify/Product/"):
-        raise PublishRefused(NAME, f"{item.asset_id} has no product_id (gid://shopify/Product/N)")
-    return product_id
+def key_metafield(item: PublishItem) -> tuple[str, str]:
+    """The metafield holding the key of the version an item's kind last wrote, and its alias
+    in ``PRODUCT_FIELDS``: description and SEO assets of one product each have their own."""
+    if item.asset_kind == "seo_meta":
+        return "seo_publish_key", "seoPublishKey"
+    return "publish_key", "publishKey"
 
 
-def product_input(item: PublishItem, *, live: bool) -> dict[str, Any]:
-    """``ProductUpdateInput``: live copy and SEO, or draft metafields; always the key."""
-    seo_title = item.fields.get("seo_title", item.title)[:70]
-    seo_description = item.fields.get("meta_description", "")
-    metafields = [_metafield("publish_key", item.key)]
-    change: dict[str, Any] = {"id": product_of(item)}
+def product_input(item: PublishItem, product_id: str, *, live: bool) -> dict[str, Any]:
+    """``ProductUpdateInput``: live copy or SEO, or draft metafields; always the key.
+
+    An ``seo_meta`` asset carries ``seo_title``/``meta_description``; any other kind writes
+    the description (and SEO only when its fields carry them, never blanking the shop's).
+    """
+    is_seo = item.asset_kind == "seo_meta"
+    seo_description = item.fields.get("meta_description", item.text if is_seo else "")
+    seo_title = item.fields.get("seo_title", item.title if seo_description else "")
+    seo = {k: v for k, v in (("title", seo_title[:70]), ("description", seo_description)) if v}
+    description = "" if is_seo else item.text
+    metafields = [_metafield(key_metafield(item)[0], item.key)]
+    change: dict[str, Any] = {"id": product_id}
     if live:
-        change |= {
-            "descriptionHtml": item.text,
-            "seo": {"title": seo_title, "description": seo_description},
-        }
+        change |= {"descriptionHtml": description} if description else {}
+        change |= {"seo": seo} if seo else {}
     else:
-        metafields += [
-            _metafield("draft_description", item.text),
-            _metafield("draft_seo_title", seo_title),
-            _metafield("draft_seo_description", seo_description),
-        ]
+        if description:
+            metafields.append(_metafield("draft_description", description))
+        metafields += [_metafield(f"draft_seo_{k}", v) for k, v in seo.items()]
     return change | {"metafields": metafields}
 
 
 def _metafield(key: str, value: str) -> dict[str, str]:
-    kind = "single_line_text_field" if key == "publish_key" else "multi_line_text_field"
+    kind = "single_line_text_field" if key.endswith("publish_key") else "multi_line_text_field"
     return {"namespace": "brandloom", "key": key, "type": kind, "value": value}
 
 

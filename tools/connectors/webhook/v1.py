@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import httpx
 from standardwebhooks import Webhook
 
-from tools.connectors.base import PublishItem, Receipt
+from tools.connectors.base import PublishItem, Receipt, iso_utc
 from tools.connectors.errors import ConnectorAuthFailed
 from tools.connectors.http import Caller
 from tools.connectors.ledger import PublishLedger
@@ -66,6 +66,7 @@ class WebhookConnector(RemoteConnector):
         return f"signed ping accepted by {self.url}"
 
     def _deliver(self, item: PublishItem, kind: str) -> RemoteObject:
+        publish_at = iso_utc(item.publish_at) if item.publish_at else ""
         data = {
             "key": item.key,
             "thread_id": item.thread_id,
@@ -79,6 +80,7 @@ class WebhookConnector(RemoteConnector):
             "tags": item.tags,
             "live": self.live,
             "replaces": self._previous.remote_id if self._previous else "",
+            "publish_at": publish_at,
         }
         msg_id = message_id(self.target, item.key)
         response = self._post(msg_id, {"type": kind, "data": data})
@@ -89,7 +91,8 @@ class WebhookConnector(RemoteConnector):
                 remote_id = str(answer["id"])
         except ValueError:
             pass
-        return RemoteObject(remote_id, "", msg_id, item.key, live=self.live)
+        when = publish_at if self.live else ""  # the receiver schedules it
+        return RemoteObject(remote_id, "", msg_id, item.key, live=self.live, scheduled_for=when)
 
     def _post(self, msg_id: str, event: dict[str, object]) -> httpx.Response:
         """POST one signed event; every retry is signed afresh (new timestamp, same id)."""

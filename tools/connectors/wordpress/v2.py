@@ -18,7 +18,7 @@ import hashlib
 import re
 from typing import Any
 
-from tools.connectors.base import PublishItem, Receipt, asset_key
+from tools.connectors.base import PublishItem, Receipt, asset_key, iso_utc
 from tools.connectors.errors import ConnectorAuthFailed, PublishRefused
 from tools.connectors.http import Caller
 from tools.connectors.ledger import PublishLedger
@@ -89,6 +89,9 @@ class WordPressConnector(RemoteConnector):
         content = f"{item.text.strip()}\n\n<!-- brandloom:{item.key} -->"
         body = {"title": item.title or item.asset_id, "content": content}
         body["status"] = "publish" if self.live else "draft"
+        when = item.scheduled(self.clock()) if self.live else None
+        if when is not None:  # WordPress publishes a ``future`` post at ``date_gmt``
+            body |= {"status": "future", "date_gmt": iso_utc(when).removesuffix("Z")}
         if item.fields.get("meta_description"):
             body["excerpt"] = item.fields["meta_description"]
         return body
@@ -103,7 +106,14 @@ class WordPressConnector(RemoteConnector):
             remote_version=str(post.get("modified_gmt", "")),
             publish_key=marks[-1] if marks else "",
             live=post.get("status") == "publish",
+            scheduled_for=_scheduled(post),
         )
+
+
+def _scheduled(post: dict[str, Any]) -> str:
+    """``date_gmt`` of a ``future`` post, as ``iso_utc``; empty otherwise."""
+    when = str(post.get("date_gmt") or "")
+    return when + "Z" if post.get("status") == "future" and when else ""
 
 
 def from_settings(parts: ConnectorParts) -> WordPressConnector:
