@@ -16,6 +16,7 @@ from pathlib import Path
 import chainlit as cl
 from chainlit.types import ThreadDict
 
+from graph.workspace.callbacks import mount_callbacks
 from graph.workspace.chat import Reply, add_brand_files
 from graph.workspace.chat_history import ChatHistoryStore
 from graph.workspace.cockpit_web import (
@@ -47,8 +48,12 @@ _ASK_FOR = {"edit": "the new text", "reject": "the reason", "respond": "your not
 
 @cl.on_app_startup
 def start_server() -> None:
-    """Open the workspace (and create the first user) before the first browser connects."""
+    """Open the workspace (and create the first user) before the first browser connects, and
+    mount the signed completion-callback endpoint (``POST /hooks/{connector}``)."""
+    from chainlit.server import app as web_app  # the running server's app, not at import
+
     server.start()
+    mount_callbacks(web_app, server.settings)
 
 
 @cl.data_layer

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tools.content_store.events import (
+    CallbackReceived,
     CampaignFinished,
     CampaignStarted,
     CheckRan,
@@ -68,6 +69,8 @@ def describe(payload: Payload) -> str:
         return payload.reason
     if isinstance(payload, ThreadForked):
         return f"forked from {payload.from_thread_id}@{payload.from_checkpoint_id}"
+    if isinstance(payload, CallbackReceived):
+        return f"{payload.connector} callback {payload.callback_type} ({payload.webhook_id})"
     return payload.reason
 
 

@@ -244,6 +244,16 @@ class ThreadForked(_Payload):
     from_checkpoint_id: str = ""
 
 
+class CallbackReceived(_Payload):
+    """A connector's signed completion callback arrived and was verified (e.g. a Shopify bulk
+    operation finished); recorded so the campaign's history shows when the remote side finished."""
+
+    type: Literal["callback_received"] = "callback_received"
+    connector: str = Field(max_length=200)
+    webhook_id: str = Field(max_length=200)
+    callback_type: str = Field(default="", max_length=200)
+
+
 Payload = Annotated[
     CampaignStarted
     | PlanVersioned
@@ -259,7 +269,8 @@ Payload = Annotated[
     | PublishReceipt
     | AssetFlagged
     | RunStopped
-    | ThreadForked,
+    | ThreadForked
+    | CallbackReceived,
     Field(discriminator="type"),
 ]
 
@@ -267,6 +278,7 @@ EventType = Literal[
     "campaign_started", "plan_versioned", "campaign_finished", "version_created",
     "status_changed", "rolled_back", "model_call", "check", "memory_used", "decision",
     "publish_attempt", "publish_receipt", "asset_flagged", "stopped", "forked",
+    "callback_received",
 ]  # fmt: skip
 
 LIFECYCLE_TYPES: frozenset[str] = frozenset({"version_created", "status_changed", "rolled_back"})

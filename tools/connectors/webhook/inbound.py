@@ -7,7 +7,8 @@ the timestamp (within five minutes of now, the library's tolerance) and the ``we
 (each one accepted once: a replayed delivery is refused even with a valid signature).
 
 ``SeenIds`` keeps ids in memory for twice the tolerance (older deliveries fail the timestamp
-check anyway); a deployment with several processes passes a shared implementation.
+check anyway); ``RedisSeenIds`` keeps them in Redis (``SET NX`` with the same expiry), so a
+replay is refused across a restart and across several server instances.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+import redis
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -28,6 +30,22 @@ TOLERANCE_SECONDS = 300.0
 
 class CallbackRejected(InputError):
     """A callback that is unsigned, wrongly signed, too old or too new, or a replay."""
+
+    unauthenticated = True
+    """True when the sender is not proven (HTTP 401); False when it is but the delivery is
+    stale or a replay (HTTP 400)."""
+
+
+class StaleCallback(CallbackRejected):
+    """Correctly signed, but its timestamp is outside the window."""
+
+    unauthenticated = False
+
+
+class ReplayedCallback(CallbackRejected):
+    """Correctly signed and fresh, but this ``webhook-id`` was accepted before."""
+
+    unauthenticated = False
 
 
 class ReplayGuard(Protocol):
@@ -57,6 +75,21 @@ class SeenIds:
             return True
 
 
+class RedisSeenIds:
+    """Shared ``ReplayGuard``: one Redis key per id, set only if absent, expiring after twice
+    the timestamp tolerance (the id can never be valid again by then)."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "brandloom:callback:seen:") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def first_time(self, delivery_id: str) -> bool:
+        added = self.client.set(
+            self.prefix + delivery_id, b"1", nx=True, ex=int(2 * TOLERANCE_SECONDS)
+        )
+        return bool(added)
+
+
 class CallbackVerifier:
     """Verifies inbound callbacks signed with one ``whsec_`` secret."""
 
@@ -73,11 +106,13 @@ class CallbackVerifier:
         try:
             payload = self.webhook.verify(body, lowered)
         except WebhookVerificationError as error:
-            raise CallbackRejected(f"callback refused: {error}") from None
+            stale = "timestamp too" in str(error)
+            kind = StaleCallback if stale else CallbackRejected
+            raise kind(f"callback refused: {error}") from None
         except ValueError:
             raise CallbackRejected("callback refused: malformed signature or body") from None
         if not isinstance(payload, dict):
             raise CallbackRejected("callback refused: the body is not a JSON object")
         if not self.guard.first_time(lowered["webhook-id"]):
-            raise CallbackRejected(f"callback refused: replay of {lowered['webhook-id']}")
+            raise ReplayedCallback(f"callback refused: replay of {lowered['webhook-id']}")
         return payload
