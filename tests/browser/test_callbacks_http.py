@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def callbacks_recorded(data_dir: Path) -> list[CallbackReceived]:
             await store.close()
         return [e.payload for e in events if isinstance(e.payload, CallbackReceived)]
 
-    return asyncio.run(read())
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API runs a loop in this one
+        return thread.submit(asyncio.run, read()).result()
 
 
 def test_signed_callbacks_on_the_chainlit_server(tmp_path: Path) -> None:
