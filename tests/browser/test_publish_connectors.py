@@ -110,8 +110,11 @@ def test_an_approver_publishes_to_ghost_the_webhook_and_the_shop_from_the_chat(
             recorded = receipts(server.data_dir)
             by_connector = {r.connector: r for r in recorded if r.ok}
             assert set(by_connector) == {"ghost/v5", "webhook/v1", "shopify/v2026_01"}, recorded
-            for receipt in recorded:
-                expect(page.get_by_text(PurePath(receipt.url).name).first).to_be_visible()
+            for receipt in recorded:  # the status table's "published" column names each place
+                location = page.get_by_text(PurePath(receipt.url).name).first
+                expect(location).to_be_visible()
+                location.scroll_into_view_if_needed()
+            screenshot(page, name, "5-receipts")
         finally:
             server.close()
 
