@@ -3,9 +3,9 @@
 ``python -m bench.local_threads [--rounds 2]``: each arm is a fresh process (libgomp reads
 ``OMP_WAIT_POLICY`` once, at load) that loads the shipped SmolLM2 GGUF with the app's thread
 count and times three 128-token chat completions at temperature 0. Arms: libgomp's default
-(spinning) and ``PASSIVE`` (what ``agents.providers.local`` sets unless the user chose),
-each on an otherwise idle machine and beside one process busy on a core (as a chat server,
-a worker or a browser are). Arms alternate per round.
+(spinning) and ``PASSIVE`` (what ``brandloom worker`` and ``make test`` set), each on an
+otherwise idle machine and beside one process busy on a core (as other workers, a chat server
+or a browser are). Arms alternate per round.
 """
 
 from __future__ import annotations

@@ -17,13 +17,11 @@ import asyncio
 import contextlib
 import importlib.resources
 import io
-import os
 import threading
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePath
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from autogen_core.models import CreateResult, FinishReasons, LLMMessage, RequestUsage
@@ -100,34 +98,18 @@ def shipped_model_named(served_name: str) -> str | None:
     return None
 
 
-def llama_cpp_module() -> ModuleType:
-    """``llama_cpp``, imported with OpenMP threads that sleep instead of spinning when idle.
-
-    llama.cpp's CPU backend runs on OpenMP, and libgomp's default wait policy keeps idle
-    threads spinning. When other processes share the cores (the chat server, workers, a
-    browser), a spinning thread holds a core the thread it waits for needs: a 384-token reply
-    took 54-86 s instead of 7.8 s on this project's 2-core machine (``bench/local_threads.py``).
-    libgomp reads ``OMP_WAIT_POLICY`` once, when llama_cpp's libraries load, so it is set here,
-    before the first import; a value set by the user wins.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import llama_cpp
-
-    return llama_cpp
-
-
 _VOCABULARIES: dict[str, Llama] = {}
 
 
 def _count_gguf_tokens(path: str, text: str) -> int:
     with _LOADING:  # shares the model-load lock: loads swap file descriptors (see below)
         if path not in _VOCABULARIES:
-            llama_class = llama_cpp_module().Llama
+            from llama_cpp import Llama
 
             # A vocabulary-only load makes llama.cpp log a bogus "context overflow" warning
             # through Python's stderr even with verbose=False; it is noise, not a problem.
             with contextlib.redirect_stderr(io.StringIO()):
-                _VOCABULARIES[path] = llama_class(model_path=path, vocab_only=True, verbose=False)
+                _VOCABULARIES[path] = Llama(model_path=path, vocab_only=True, verbose=False)
         vocabulary = _VOCABULARIES[path]
     return len(vocabulary.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
@@ -142,11 +124,11 @@ class LocalModel:
     """A loaded GGUF model with its chat template; ``complete`` runs in a worker thread."""
 
     def __init__(self, config: LocalModelConfig) -> None:
-        llama_class = llama_cpp_module().Llama
+        from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.config = config
-        self.llama: Llama = llama_class(
+        self.llama: Llama = Llama(
             model_path=config.path,
             n_ctx=config.n_ctx,
             n_threads=config.n_threads,

@@ -29,7 +29,14 @@ ACTORS_MODULE = "graph.service.workers.actors"
 
 
 def run_workers(processes: int, threads: int) -> int:
-    """Run Dramatiq workers in the foreground until SIGTERM/SIGINT; Dramatiq's exit code."""
+    """Run Dramatiq workers in the foreground until SIGTERM/SIGINT; Dramatiq's exit code.
+
+    Workers share the cores by design, so the local model's OpenMP threads sleep when idle
+    instead of spinning (``OMP_WAIT_POLICY=PASSIVE``, unless set): with a core busy elsewhere,
+    spinning made generation 1.7x slower, and 7-11x on a loaded machine
+    (``bench/local_threads.py``). libgomp reads it when llama.cpp loads, in each worker.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = make_argument_parser().parse_args(
         [ACTORS_MODULE, "--processes", str(processes), "--threads", str(threads)]
     )
