@@ -45,6 +45,10 @@ export default function PlanEditor() {
   const general = errors.filter((e) => e.row === null || e.row === undefined);
   const counts = rows.reduce((acc, row) => ({ ...acc, [row.asset_kind]: (acc[row.asset_kind] || 0) + 1 }), {});
 
+  // Widths are inline styles: Chainlit's stylesheet carries only the Tailwind classes its own
+  // UI uses, so w-* classes of a custom element may not exist and inputs fall back to ~170 px.
+  const WIDTHS = { "w-12": "2.5rem", "w-16": "3.5rem", "w-24": "5rem", "w-36": "7rem" };
+
   function cell(index, field, type = "text", width = "w-24") {
     const problem = errorOf(index, field);
     return (
@@ -53,11 +57,12 @@ export default function PlanEditor() {
           aria-label={`${field} of row ${index + 1}`}
           type={type}
           disabled={closed}
-          className={`border rounded px-1 text-sm bg-background ${width} ${problem ? "border-red-600" : ""}`}
+          className={`border rounded px-1 text-sm bg-background ${problem ? "border-red-600" : ""}`}
+          style={{ width: WIDTHS[width] }}
           value={rows[index][field] === null || rows[index][field] === undefined ? "" : rows[index][field]}
           onChange={(e) => change(index, field, e.target.value)}
         />
-        {problem && <div className="text-xs text-red-600 max-w-40" role="alert">{problem.message}</div>}
+        {problem && <div className="text-xs text-red-600" style={{ maxWidth: "10rem", minWidth: "6rem" }} role="alert">{problem.message}</div>}
       </td>
     );
   }
@@ -88,7 +93,7 @@ export default function PlanEditor() {
             <tr key={index} data-testid="plan-row">
               {cell(index, "asset_id", "text", "w-36")}
               <td className="p-1 align-top">
-                <select aria-label={`asset_kind of row ${index + 1}`} disabled={closed} className="border rounded text-sm bg-background" value={row.asset_kind} onChange={(e) => change(index, "asset_kind", e.target.value)}>
+                <select aria-label={`asset_kind of row ${index + 1}`} disabled={closed} className="border rounded text-sm bg-background" style={{ maxWidth: "8rem" }} value={row.asset_kind} onChange={(e) => change(index, "asset_kind", e.target.value)}>
                   {props.kinds.map((k) => <option key={k} value={k}>{k}</option>)}
                 </select>
                 {errorOf(index, "asset_kind") && <div className="text-xs text-red-600" role="alert">{errorOf(index, "asset_kind").message}</div>}
