@@ -64,3 +64,21 @@ def external_redis_url() -> str:
 def settings(tmp_path: Path, embedded_redis: EmbeddedRedis) -> Settings:
     """Settings pointing at a fresh data dir and the session's embedded Redis."""
     return Settings(data_dir=tmp_path / "data", REDIS_URL=embedded_redis.url)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, embedded_redis: EmbeddedRedis) -> dict[str, str]:
+    """The environment of a ``brandloom`` subprocess: scripted models, no memory or triage,
+    its own data dir on the session's embedded Redis, and none of the caller's BRANDLOOM_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")}
+    env.update(
+        BRANDLOOM_DATA_DIR=str(tmp_path / "data"),
+        REDIS_URL=embedded_redis.url,
+        BRANDLOOM_MODEL_WRITER="scripted:echo",
+        BRANDLOOM_MODEL_ROUTER="scripted",
+        BRANDLOOM_MODEL_CRITIC="scripted",
+        BRANDLOOM_CAMPAIGN_MEMORY="false",
+        BRANDLOOM_CAMPAIGN_TRIAGE="false",
+        COLUMNS="200",
+    )
+    return env

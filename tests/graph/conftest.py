@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from tools.checks import word_count
 from tools.connectors.outbox.v1 import OutboxConnector
 from tools.event_log import InMemoryEventLog
 from tools.events import TraceEvent
-from tools.redis_server import EmbeddedRedis
 from tools.settings import Settings
 
 ALL_KINDS: tuple[AssetKind, ...] = (
@@ -106,21 +104,3 @@ async def to_review(
     outcome = await service.start(thread_id, brief, "alice")
     assert outcome.gate is not None and outcome.gate.gate == "plan"
     return await service.resume(thread_id, {"action": "approve", "user": "alice"})
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, embedded_redis: EmbeddedRedis) -> dict[str, str]:
-    """The environment of a ``brandloom`` subprocess: scripted models, no memory or triage,
-    its own data dir on the session's embedded Redis, and none of the caller's BRANDLOOM_*."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANDLOOM_")}
-    env.update(
-        BRANDLOOM_DATA_DIR=str(tmp_path / "data"),
-        REDIS_URL=embedded_redis.url,
-        BRANDLOOM_MODEL_WRITER="scripted:echo",
-        BRANDLOOM_MODEL_ROUTER="scripted",
-        BRANDLOOM_MODEL_CRITIC="scripted",
-        BRANDLOOM_CAMPAIGN_MEMORY="false",
-        BRANDLOOM_CAMPAIGN_TRIAGE="false",
-        COLUMNS="200",
-    )
-    return env

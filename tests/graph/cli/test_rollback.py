@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.graph.cli.test_cli import BRIEF, brandloom, cells, cli_env
-
-__all__ = ["cli_env"]  # fixture
+from tests.graph.cli.test_cli import BRIEF, brandloom, cells
 
 REVISED = "a\ns\nshorter please\na\na\na\n"
 """Plan: approve; review: respond to post 01, approve post 02; post 01 v2: approve; publish."""

@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.graph.cli.test_cli import brandloom, cells, cli_env
+from tests.graph.cli.test_cli import brandloom, cells
 from tools.connectors.shopify.fake import running_fake
-
-__all__ = ["cli_env"]  # fixture
 
 TOKEN = "shpat_campaign0123"
 BRIEF = "Brand: Loomwell\nGoal: spring launch\n\nProduct descriptions and SEO for these products.\n"
