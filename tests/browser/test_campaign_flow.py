@@ -69,7 +69,9 @@ def test_commission_review_and_publish_as_approver(
     expect(button(page, "Publish")).to_be_visible()
     screenshot(page, name, "4-publish-gate")
     button(page, "Publish").click()
-    expect(page.get_by_text(re.compile(r"· published \(done\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"· published \(done\)"))).to_be_visible(
+        timeout=180_000  # a wait bound, not a speed goal: publishing records every event
+    )
     screenshot(page, name, "5-published")
 
     files = workspace.outbox_files()

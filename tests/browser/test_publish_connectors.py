@@ -104,7 +104,9 @@ def test_an_approver_publishes_to_ghost_the_webhook_and_the_shop_from_the_chat(
             expect(publish).to_be_visible()
             screenshot(page, name, "3-publish-gate")
             publish.click()
-            expect(page.get_by_text(re.compile(r"· published \(done\)"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"· published \(done\)"))).to_be_visible(
+                timeout=180_000  # a wait bound, not a speed goal: publishing records every event
+            )
             screenshot(page, name, "4-published")
 
             recorded = receipts(server.data_dir)
